@@ -1,0 +1,115 @@
+"""The ``agglo`` command.
+
+Each subcommand is a thin wrapper: argument parsing here, the work in its module. Problems the user can
+act on (:class:`agglo.errors.AggloError`) are printed without a traceback and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from agglo.errors import AggloError
+
+INSPECT_COLUMNS = [
+    "table_id",
+    "data_year",
+    "entity_kind",
+    "province_code",
+    "aggregate_code",
+    "name_raw",
+    "industry_code",
+    "indicator",
+    "value",
+    "unit",
+    "value_raw",
+    "value_flag",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "source_col",
+    "source_cell",
+]
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from agglo.parse import parse_file
+
+    result = parse_file(Path(args.file), table_id=args.table)
+    records = result.records
+    if args.provinces_only:
+        records = records[records["entity_kind"] == "province"]
+    records = records[[c for c in INSPECT_COLUMNS if c in records.columns]]
+    if args.format == "json":
+        sys.stdout.write(records.to_json(orient="records", force_ascii=False, indent=1))
+        sys.stdout.write("\n")
+    else:
+        records.to_csv(sys.stdout, index=False)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from agglo.warehouse import load_paths
+
+    report = load_paths(
+        [Path(p) for p in args.paths] if args.paths else None,
+        warehouse=Path(args.warehouse) if args.warehouse else None,
+        progress=not args.quiet,
+    )
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from agglo.demo import generate
+
+    written = generate(Path(args.out) if args.out else None, seed=args.seed)
+    print(f"wrote {len(written)} demo files")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agglo",
+        description="Yearbook loader and estimates for the agglomeration-innovation warehouse.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("inspect", help="parse one yearbook file and print its tidy records")
+    p.add_argument("file", help="an .xls, .xlsx, .csv or HTML-as-.xls yearbook file")
+    p.add_argument("--table", help="catalog table id (default: recognised from title or path)")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument(
+        "--provinces-only", action="store_true", help="leave out printed aggregates (全国, 东部地区, …)"
+    )
+    p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser("load", help="load yearbook files into the warehouse (default: all of raw/)")
+    p.add_argument("paths", nargs="*", help="files or folders (default: raw/)")
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_load)
+
+    p = sub.add_parser("demo-data", help="regenerate the simulated demo yearbook extracts")
+    p.add_argument("--out", help="output folder (default: raw/demo)")
+    p.add_argument("--seed", type=int, default=20061231)
+    p.set_defaults(func=_cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AggloError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `agglo inspect … | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

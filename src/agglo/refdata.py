@@ -1,0 +1,137 @@
+"""Reference data (provinces, aggregates, industries, units) read from the dbt seeds.
+
+The seeds under ``dbt_project/seeds/`` are the one copy of this data; the warehouse gets them through
+``dbt seed`` and the loader through this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from agglo import paths
+from agglo.errors import AggloError
+
+# Footnote markers and ornaments that yearbooks attach to row labels ("北京*", "河北①", "# 其中").
+_LABEL_NOISE = re.compile(r"[\s\u3000*＊#①-⑳()（）\[\]【】:：,，.。、]|(?<=[^\d\s])\d{1,2}\)?$")
+
+
+def normalize_label(text: str) -> str:
+    """Canonical form of a row label: NFKC, no spaces (``内 蒙 古``), no footnote marks, lower case."""
+    text = unicodedata.normalize("NFKC", str(text)).strip()
+    return _LABEL_NOISE.sub("", text).lower()
+
+
+def normalize_unit_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    text = re.sub(r"^(单位|unit)\s*[:：]?\s*", "", text)
+    text = text.strip("()（） ")
+    return re.sub(r"\s+", " ", text)
+
+
+def _read_seed(name: str, directory: Path | None = None) -> list[dict[str, str]]:
+    path = (directory or paths.seeds_dir()) / f"{name}.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name_short_zh: str
+    name_full_zh: str
+    name_en: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Unit:
+    unit: str
+    dimension: str
+    base_unit: str
+    factor_to_base: float
+
+
+class RefData:
+    """Lookups built once from the seeds."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or paths.seeds_dir()
+        self.provinces = {
+            r["province_code"]: Province(
+                r["province_code"], r["name_short_zh"], r["name_full_zh"], r["name_en"], r["region"]
+            )
+            for r in _read_seed("dim_province", self.directory)
+        }
+        self._province_names: dict[str, str] = {}
+        for p in self.provinces.values():
+            for name in (p.name_short_zh, p.name_full_zh, p.name_en):
+                self._province_names[normalize_label(name)] = p.code
+        for r in _read_seed("province_name_variants", self.directory):
+            self._province_names[normalize_label(r["name_variant"])] = r["province_code"]
+        self._aggregates = {
+            normalize_label(r["name_variant"]): r["aggregate_code"]
+            for r in _read_seed("aggregate_name_variants", self.directory)
+        }
+        self.industries = {r["industry_code"]: r for r in _read_seed("dim_industry", self.directory)}
+        self._industry_names = {
+            normalize_label(r["name_variant"]): r["industry_code"]
+            for r in _read_seed("industry_name_variants", self.directory)
+        }
+        self.units = {
+            r["unit"]: Unit(r["unit"], r["dimension"], r["base_unit"], float(r["factor_to_base"]))
+            for r in _read_seed("unit_factors", self.directory)
+        }
+        self._unit_aliases = {
+            normalize_unit_text(r["alias"]): r["unit"]
+            for r in _read_seed("unit_aliases", self.directory)
+        }
+
+    # -- provinces and aggregates -------------------------------------------------------------
+    def province_code(self, label: str) -> str | None:
+        """GB/T 2260 code of a province row label in any known variant, else None."""
+        return self._province_names.get(normalize_label(label))
+
+    def aggregate_code(self, label: str) -> str | None:
+        """Code of a printed aggregate (``全国`` → national, ``东部地区`` → east), else None."""
+        return self._aggregates.get(normalize_label(label))
+
+    def region(self, province_code: str) -> str:
+        return self.provinces[province_code].region
+
+    # -- industries --------------------------------------------------------------------------
+    def industry_code(self, label: str) -> str | None:
+        return self._industry_names.get(normalize_label(label))
+
+    # -- units -------------------------------------------------------------------------------
+    def unit(self, text: str) -> str | None:
+        """Canonical unit for a unit text (``万元``, ``(10 000 yuan)``, ``单位：亿元``), else None."""
+        return self._unit_aliases.get(normalize_unit_text(text))
+
+    def factor(self, from_unit: str, to_unit: str) -> float:
+        """Multiplier taking a value in ``from_unit`` to ``to_unit`` (same dimension only)."""
+        try:
+            a, b = self.units[from_unit], self.units[to_unit]
+        except KeyError as exc:
+            raise AggloError(
+                f"unknown unit {exc.args[0]!r}",
+                hint="add it to dbt_project/seeds/unit_factors.csv (and unit_aliases.csv)",
+            ) from None
+        if a.dimension != b.dimension:
+            raise AggloError(
+                f"cannot convert {from_unit} ({a.dimension}) to {to_unit} ({b.dimension})"
+            )
+        return a.factor_to_base / b.factor_to_base
+
+    def convert(self, value: float, from_unit: str, to_unit: str) -> float:
+        return value * self.factor(from_unit, to_unit)
+
+
+@cache
+def refdata() -> RefData:
+    """The shared :class:`RefData` of this checkout."""
+    return RefData()
