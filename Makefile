@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make build` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+export AGGLO_WAREHOUSE ?= $(CURDIR)/warehouse/agglo.duckdb
+DBT := $(BIN)/dbt
+DBT_ARGS := --project-dir dbt_project --profiles-dir dbt_project
+
+.PHONY: install build load dbt test lint format bench docs demo-data clean
+
+install: $(STAMP)
+
+# Re-install only when the packaging changes; the package itself is installed editable.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+## build: install, load raw/ into the warehouse, build the dbt models and their tests
+build: install load dbt
+	@echo "warehouse: $(AGGLO_WAREHOUSE)"
+
+load: install
+	$(BIN)/agglo load
+
+dbt: install
+	$(DBT) build $(DBT_ARGS) --quiet
+
+## test: install if needed, then the whole test suite (unit, reference, end-to-end)
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src estimation tests bench
+	$(BIN)/ruff format --check src estimation tests bench
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+
+format: install
+	$(BIN)/ruff format src estimation tests bench
+	$(BIN)/ruff check --fix src estimation tests bench
+
+bench: install
+	$(BIN)/python bench/bench_gmm.py
+
+docs: install
+	$(DBT) docs generate $(DBT_ARGS)
+	@echo "dbt docs: open dbt_project/target/index.html (or: $(DBT) docs serve $(DBT_ARGS))"
+
+demo-data: install
+	$(BIN)/agglo demo-data
+
+clean:
+	rm -rf warehouse dbt_project/target dbt_project/logs

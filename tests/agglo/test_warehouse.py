@@ -1,0 +1,196 @@
+"""agglo load: idempotent, whole-file replacement, conflicts, rejections, crash safety, pruning."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from agglo import warehouse
+from agglo.catalog import load_catalog
+from agglo.cli import main
+
+CATALOG = """
+table_id: test_output
+yearbook: tst
+table: output
+title: 测试产值表
+title_patterns: ['测试产值表']
+entity: province_year
+industry: T
+data_year: {from: filename}
+default_unit: 万元
+indicators:
+  - id: output
+    label: Output
+    patterns: ['产值', 'Output']
+    unit: 万元
+"""
+
+
+def write_table(path: Path, beijing: str = "40", tianjin: str = "35") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        textwrap.dedent(
+            f"""\
+            表1 测试产值表,,
+            Test Output Table,,
+            单位：万元,,
+            地区,Region,产值 Output
+            全国,National Total,100
+            北  京,Beijing,{beijing}
+            天  津,Tianjin,{tianjin}
+            河  北,Hebei,25
+            """
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A throwaway checkout: raw/ with a one-table catalog, seeds linked from the real repo."""
+    real_seeds = Path(warehouse.paths.seeds_dir())
+    (tmp_path / "dbt_project").mkdir()
+    (tmp_path / "dbt_project" / "seeds").symlink_to(real_seeds)
+    (tmp_path / "raw" / "catalog").mkdir(parents=True)
+    (tmp_path / "raw" / "catalog" / "test_output.yml").write_text(CATALOG, encoding="utf-8")
+    monkeypatch.setenv("AGGLO_HOME", str(tmp_path))
+    monkeypatch.setenv("AGGLO_WAREHOUSE", str(tmp_path / "warehouse" / "agglo.duckdb"))
+    return tmp_path
+
+
+def snapshot(home: Path) -> tuple[list, list]:
+    con = duckdb.connect(str(home / "warehouse" / "agglo.duckdb"), read_only=True)
+    try:
+        records = con.execute(
+            "SELECT table_id, data_year, province_code, aggregate_code, indicator, value, "
+            "source_file, source_cell FROM raw.records ORDER BY ALL"
+        ).fetchall()
+        log = con.execute(
+            "SELECT file_path, file_hash, table_id, data_year, n_records FROM raw.load_log "
+            "ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    return records, log
+
+
+def load(home: Path, *paths: Path) -> warehouse.LoadReport:
+    return warehouse.load_paths(
+        list(paths) or None, catalog=load_catalog(home / "raw" / "catalog"), progress=False
+    )
+
+
+def test_load_is_idempotent(home):
+    write_table(home / "raw" / "tst" / "2014.csv")
+    write_table(home / "raw" / "tst" / "2015.csv")
+    first = load(home)
+    assert first.ok and first.count("loaded") == 2
+    before = snapshot(home)
+    second = load(home)
+    assert second.count("unchanged") == 2 and second.count("loaded") == 0
+    assert snapshot(home) == before
+    records, log = before
+    assert {r[1] for r in records} == {2014, 2015}
+    # 3 provinces + the printed national total per year, the total kept apart from provinces
+    assert sum(1 for r in records if r[1] == 2015 and r[2] is not None) == 3
+    assert [r[3] for r in records if r[1] == 2015 and r[2] is None] == ["national"]
+    assert [(row[2], row[3], row[4]) for row in log] == [
+        ("test_output", 2014, 4),
+        ("test_output", 2015, 4),
+    ]
+
+
+def test_corrected_file_replaces_its_earlier_version(home):
+    path = write_table(home / "raw" / "tst" / "2015.csv")
+    load(home)
+    write_table(path, beijing="41")
+    report = load(home)
+    assert report.count("loaded") == 1
+    records, log = snapshot(home)
+    beijing = [r for r in records if r[2] == "11"]
+    assert [r[5] for r in beijing] == [41.0]
+    assert len(records) == 4 and len(log) == 1
+    assert log[0][1] == warehouse.file_hash(path)
+
+
+def test_second_file_for_same_table_year_is_rejected(home):
+    write_table(home / "raw" / "a" / "2015.csv")
+    load(home)
+    before = snapshot(home)
+    write_table(home / "raw" / "b" / "2015.csv", beijing="99")
+    report = load(home)
+    assert not report.ok
+    rejected = [o for o in report.outcomes if o.status == "rejected"]
+    assert len(rejected) == 1 and "raw/b/2015.csv" in rejected[0].path
+    assert "already loaded from raw/a/2015.csv" in rejected[0].message
+    assert snapshot(home) == before
+
+
+def test_text_in_numeric_cell_is_rejected_with_cell(home, capsys):
+    write_table(home / "raw" / "tst" / "2014.csv")
+    load(home)
+    before = snapshot(home)
+    write_table(home / "raw" / "tst" / "2015.csv", tianjin="35*")
+    code = main(["load", "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "REJECTED raw/tst/2015.csv" in out
+    assert "C7" in out and "'35*'" in out
+    assert snapshot(home) == before
+
+
+def test_crash_mid_publish_leaves_previous_state(home, monkeypatch):
+    path = write_table(home / "raw" / "tst" / "2015.csv")
+    load(home)
+    before = snapshot(home)
+    write_table(path, beijing="42")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("injected crash after records were replaced")
+
+    monkeypatch.setattr(warehouse, "_log_years", crash)
+    with pytest.raises(RuntimeError, match="injected crash"):
+        load(home)
+    assert snapshot(home) == before
+    monkeypatch.undo()
+    monkeypatch.setenv("AGGLO_HOME", str(home))
+    monkeypatch.setenv("AGGLO_WAREHOUSE", str(home / "warehouse" / "agglo.duckdb"))
+    assert load(home).count("loaded") == 1
+    assert [r[5] for r in snapshot(home)[0] if r[2] == "11"] == [42.0]
+
+
+def test_full_load_removes_what_came_from_deleted_files(home):
+    write_table(home / "raw" / "tst" / "2014.csv")
+    gone = write_table(home / "raw" / "tst" / "2015.csv")
+    load(home)
+    gone.unlink()
+    report = load(home)
+    assert report.pruned == ["raw/tst/2015.csv"]
+    records, log = snapshot(home)
+    assert {r[1] for r in records} == {2014}
+    assert [row[3] for row in log] == [2014]
+
+
+def test_catalog_and_underscore_paths_are_not_discovered(home):
+    write_table(home / "raw" / "tst" / "2015.csv")
+    write_table(home / "raw" / "_truth" / "2015.csv")
+    (home / "raw" / "tst" / "notes.txt").write_text("not a table")
+    found = warehouse.discover([home / "raw"])
+    assert [p.relative_to(home).as_posix() for p in found] == ["raw/tst/2015.csv"]
+
+
+def test_unknown_file_is_rejected_not_fatal(home):
+    write_table(home / "raw" / "tst" / "2015.csv")
+    other = home / "raw" / "other" / "2015.csv"
+    other.parent.mkdir(parents=True)
+    other.write_text("表9 完全无关的表\n地区,数值\n北京,1\n", encoding="utf-8")
+    report = load(home)
+    statuses = {o.path: o.status for o in report.outcomes}
+    assert statuses == {"raw/tst/2015.csv": "loaded", "raw/other/2015.csv": "rejected"}
+    message = next(o.message for o in report.outcomes if o.status == "rejected")
+    assert "raw/other/2015.csv" in message
