@@ -1,0 +1,170 @@
+r"""Simulated panels with known parameters (the one place for simulated-panel generators).
+
+Notes
+-----
+:func:`simulate_dynamic_panel` draws the standard dynamic panel
+
+.. math::
+    y_{it} = \rho\, y_{i,t-1} + x_{it}'\beta + \mu_i + \varepsilon_{it}, \qquad
+    x_{it} = \kappa\,\mu_i + v_{it}, \quad v_{it} = \phi\, v_{i,t-1} + \xi_{it},
+
+with :math:`\mu_i \sim N(0, \sigma_\mu^2)`,
+:math:`\varepsilon_{it} \sim N(0, \sigma_{\varepsilon,i}^2)` serially independent, and :math:`v` a
+stationary AR(1) with unit variance, independent of :math:`\varepsilon` (so :math:`x` is strictly
+exogenous but correlated with the fixed effect through :math:`\kappa`).
+
+The process starts ``burn_in`` periods before the first reported one at its conditional mean
+:math:`E[y_{it}\mid\mu_i] = (1 + \kappa\sum_j\beta_j)\,\mu_i/(1-\rho)` plus a draw from the
+stationary deviation distribution, so it is *mean-stationary*: :math:`E[\Delta y_{it}\mid\mu_i] = 0`
+and :math:`E[\Delta x_{it}\mid\mu_i] = 0` for every reported period. These are the Blundell–Bond
+conditions under which lagged differences are valid instruments for the level equation, so both
+difference and system GMM are consistent on these panels (``x`` should enter system GMM through
+GMM-style or level-free instruments, since its *level* is correlated with :math:`\mu_i`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["simulate_dynamic_panel"]
+
+
+def simulate_dynamic_panel(
+    n_units: int,
+    n_periods: int,
+    rho: float = 0.5,
+    beta: float | Sequence[float] = 1.0,
+    seed: int | np.random.Generator | None = None,
+    *,
+    sigma_mu: float = 1.0,
+    sigma_eps: float = 1.0,
+    x_rho: float = 0.5,
+    x_mu_corr: float = 0.5,
+    burn_in: int = 50,
+    heteroskedastic: bool = False,
+    unbalanced: float = 0.0,
+    gaps: float = 0.0,
+    first_period: int = 2000,
+    return_effects: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.Series]:
+    """Simulate an AR(1)-with-exogenous-regressors panel with unit fixed effects.
+
+    Parameters
+    ----------
+    n_units, n_periods : int
+        Number of entities and of reported periods (before any unbalancing).
+    rho : float
+        Autoregressive coefficient, ``|rho| < 1``.
+    beta : float or sequence of float
+        Coefficients on the exogenous regressors: a scalar gives one column ``x``, a sequence of
+        length ``m`` gives ``x1 .. xm``.
+    seed : int or numpy Generator, optional
+        Random seed (results are reproducible for a given seed).
+    sigma_mu, sigma_eps : float
+        Standard deviations of the fixed effect and of the idiosyncratic error.
+    x_rho : float
+        AR(1) coefficient of the regressors' time-varying part (unit variance).
+    x_mu_corr : float
+        Loading ``kappa`` of the regressors on the fixed effect.
+    burn_in : int
+        Periods simulated and discarded before the first reported period.
+    heteroskedastic : bool
+        If True, each unit's error standard deviation is ``sigma_eps`` times a factor drawn
+        uniformly from ``[0.5, 1.5]``.
+    unbalanced : float
+        Share of units whose first one or two periods and possibly last period are removed.
+    gaps : float
+        Share of units with one interior period removed (a gap).
+    first_period : int
+        Label of the first reported period.
+    return_effects : bool
+        Also return the drawn fixed effects (a Series ``mu`` indexed by unit).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``(unit, year)``, columns ``y`` and the regressors. ``df.attrs["true_params"]``
+        holds the true coefficients keyed as :class:`estimation.gmm.DynamicPanelGMM` names them
+        (``L1.y``, ``x`` / ``x1`` ...), and ``df.attrs["dgp"]`` the generator's arguments.
+        With ``return_effects``, the tuple ``(df, mu)``.
+    """
+    if not -1 < rho < 1:
+        raise ValueError("rho must satisfy |rho| < 1 for a stationary process")
+    if not -1 < x_rho < 1:
+        raise ValueError("x_rho must satisfy |x_rho| < 1")
+    if n_units < 1 or n_periods < 1 or burn_in < 0:
+        raise ValueError("n_units and n_periods must be positive and burn_in non-negative")
+    if not (0 <= unbalanced <= 1 and 0 <= gaps <= 1):
+        raise ValueError("unbalanced and gaps are shares in [0, 1]")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    scalar_beta = np.ndim(beta) == 0
+    b = np.atleast_1d(np.asarray(beta, dtype=float))
+    m = len(b)
+    x_names = ["x"] if scalar_beta else [f"x{j + 1}" for j in range(m)]
+
+    n, total = n_units, burn_in + n_periods
+    mu = rng.normal(0.0, sigma_mu, n)
+    scale = rng.uniform(0.5, 1.5, n) if heteroskedastic else np.ones(n)
+    sig = sigma_eps * scale
+
+    # regressors: kappa*mu + stationary unit-variance AR(1)
+    v = np.empty((n, total, m))
+    v[:, 0] = rng.normal(size=(n, m))
+    innov_sd = np.sqrt(1.0 - x_rho**2)
+    for t in range(1, total):
+        v[:, t] = x_rho * v[:, t - 1] + innov_sd * rng.normal(size=(n, m))
+    x = x_mu_corr * mu[:, None, None] + v
+
+    # y: start at its conditional mean plus an approximately stationary deviation
+    y = np.empty((n, total))
+    mean_y = (1.0 + x_mu_corr * b.sum()) * mu / (1.0 - rho)
+    y_prev = mean_y + rng.normal(0.0, 1.0, n) * sig / np.sqrt(1.0 - rho**2)
+    eps = rng.normal(size=(n, total)) * sig[:, None]
+    for t in range(total):
+        y[:, t] = rho * y_prev + x[:, t] @ b + mu + eps[:, t]
+        y_prev = y[:, t]
+
+    y, x = y[:, burn_in:], x[:, burn_in:]
+    keep = np.ones((n, n_periods), dtype=bool)
+    if unbalanced > 0:
+        units = rng.random(n) < unbalanced
+        k_start = rng.integers(1, 3, n)
+        k_end = rng.integers(0, 2, n)
+        for i in np.nonzero(units)[0]:
+            keep[i, : k_start[i]] = False
+            if k_end[i]:
+                keep[i, n_periods - k_end[i] :] = False
+    if gaps > 0 and n_periods >= 5:
+        units = rng.random(n) < gaps
+        where = rng.integers(2, n_periods - 2, n)
+        keep[units, where[units]] = False
+
+    ii, tt = np.nonzero(keep)
+    index = pd.MultiIndex.from_arrays([ii, first_period + tt], names=["unit", "year"])
+    df = pd.DataFrame({"y": y[ii, tt]}, index=index)
+    for j, name in enumerate(x_names):
+        df[name] = x[ii, tt, j]
+    df.attrs["true_params"] = {
+        "L1.y": float(rho),
+        **{nm: float(bj) for nm, bj in zip(x_names, b, strict=True)},
+    }
+    df.attrs["dgp"] = {
+        "n_units": n_units,
+        "n_periods": n_periods,
+        "rho": float(rho),
+        "beta": b.tolist(),
+        "sigma_mu": sigma_mu,
+        "sigma_eps": sigma_eps,
+        "x_rho": x_rho,
+        "x_mu_corr": x_mu_corr,
+        "burn_in": burn_in,
+        "heteroskedastic": heteroskedastic,
+        "unbalanced": unbalanced,
+        "gaps": gaps,
+    }
+    if return_effects:
+        return df, pd.Series(mu, index=pd.RangeIndex(n, name="unit"), name="mu")
+    return df
