@@ -659,11 +659,21 @@ def _estimate(
 
     V1r = M1 @ ZX.T @ A1 @ S1 @ A1 @ ZX @ M1
     # Two-step estimate (also for one-step fits: Hansen's J is the minimized two-step criterion).
-    V2 = _bread(ZX, W2, names)
-    b2 = V2 @ (ZX.T @ (W2 @ Zy))
-    u2 = y - X @ b2
-    Zu2 = Zt @ u2
-    hansen_stat = float(Zu2 @ W2 @ Zu2)
+    # With fewer groups than moments the clustered weight matrix can be rank-deficient although the
+    # one-step estimate is fine; a one-step fit then reports Hansen as not available (NaN).
+    try:
+        V2 = _bread(ZX, W2, names)
+    except ValueError:
+        if two_step:
+            raise
+        V2 = None
+    if V2 is not None:
+        b2 = V2 @ (ZX.T @ (W2 @ Zy))
+        u2 = y - X @ b2
+        Zu2 = Zt @ u2
+        hansen_stat = float(Zu2 @ W2 @ Zu2)
+    else:
+        hansen_stat = float("nan")
     if not two_step:
         params, resid = b1, u1
         if robust:

@@ -63,6 +63,15 @@ def _cmd_load(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    from agglo.gate import check_paths
+
+    return check_paths(
+        [Path(p) for p in args.paths],
+        warehouse=Path(args.warehouse) if args.warehouse else None,
+    )
+
+
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from agglo.demo import generate
 
@@ -93,10 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_load)
 
+    p = sub.add_parser(
+        "check", help="run the data-quality gate on files without loading them (exit 1 on errors)"
+    )
+    p.add_argument("paths", nargs="*", help="files or folders (default: raw/)")
+    p.add_argument("--warehouse", help="DuckDB file for year-on-year checks (default: the warehouse)")
+    p.set_defaults(func=_cmd_check)
+
     p = sub.add_parser("demo-data", help="regenerate the simulated demo yearbook extracts")
     p.add_argument("--out", help="output folder (default: raw/demo)")
     p.add_argument("--seed", type=int, default=20061231)
     p.set_defaults(func=_cmd_demo_data)
+
+    from estimation.cli import add_subcommands as add_estimation_subcommands
+
+    add_estimation_subcommands(sub)
     return parser
 
 

@@ -1,0 +1,123 @@
+"""Paper-style tables: all 8, our cell beside the published one, stars, LaTeX escaping; and the
+reference copy of the published values."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from panel_data import simulate_panel
+
+from agglo import paths
+from estimation.published import REFERENCE_CSV, load_published
+from estimation.run import estimate, stars
+from estimation.tables import render_tables, table_grid, term_label, write_tables
+
+SHARED_CSV = paths.shared_dir() / "paper" / "published_coefficients.csv"
+
+
+@pytest.fixture(scope="module")
+def run():
+    return estimate(simulate_panel(21), tables=[1, 3, 5, 7], on_error="record")
+
+
+@pytest.mark.parametrize(
+    ("p", "n"),
+    [(0.0, 3), (0.0099, 3), (0.01, 2), (0.0499, 2), (0.05, 1), (0.0999, 1), (0.1, 0), (0.7, 0)],
+)
+def test_star_thresholds(p, n):
+    assert stars(p) == n
+
+
+def test_stars_of_missing_p_is_zero():
+    assert stars(float("nan")) == 0
+
+
+def test_estimated_stars_follow_p_values(run):
+    e = run.estimates
+    assert (e.loc[e["p_value"] < 0.01, "stars"] == 3).all()
+    assert (e.loc[(e["p_value"] >= 0.05) & (e["p_value"] < 0.1), "stars"] == 1).all()
+    assert (e.loc[e["p_value"] >= 0.1, "stars"] == 0).all()
+
+
+@pytest.mark.reference
+def test_reference_csv_is_the_shared_one():
+    assert SHARED_CSV.exists(), (
+        f"{SHARED_CSV} not found (../shared beside the checkout, or AGGLO_SHARED)"
+    )
+    assert REFERENCE_CSV.read_bytes() == SHARED_CSV.read_bytes()
+
+
+def test_published_reference_shape():
+    pub = load_published()
+    assert len(pub) == 552
+    assert pub.groupby("table")["column_id"].nunique().tolist() == [6, 6, 8, 8, 8, 6, 6, 8]
+    first = pub.iloc[0]
+    assert (first["coef"], first["stat"], first["stars"]) == ("1.950", "2.34", 2)
+
+
+def test_markdown_has_all_tables_with_published_beside_ours(run):
+    md = render_tables(run.estimates, run.models, fmt="md")
+    assert [int(n) for n in re.findall(r"^### Table (\d)\.", md, re.M)] == list(range(1, 9))
+    table1 = md.split("### Table 2.")[0]
+    header = next(line for line in table1.splitlines() if line.startswith("| |"))
+    assert "| 3SLS T (ours) | 3SLS T (paper) | 3SLS T1 (ours) | 3SLS T1 (paper) |" in header
+    ours = run.estimates.set_index(["table", "column_id", "term"])
+    r = ours.loc[(1, "3sls_T_national", "ln_vocal")]
+    row = next(line for line in table1.splitlines() if line.startswith("| lnvocal |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == f"{r['coef']:.3f}{'*' * r['stars']}"
+    assert cells[2] == "1.950**"  # published, as printed
+    # Table 3 prints the same cell without stars (published_coefficients.md item 3)
+    grid, _ = table_grid(3, run.estimates, run.models)
+    assert grid.loc["lnvocal", ("3SLS national", "paper")] == "1.950"
+    # tables not estimated in this run still carry the published values
+    assert "0.219***" in md.split("### Table 2.")[1].split("### Table 3.")[0]
+
+
+def test_diagnostic_rows(run):
+    grid, notes = table_grid(3, run.estimates, run.models)
+    gmm = ("SYS-GMM national", "paper")
+    assert grid.loc["AR(1)", gmm] == "-1.92 [0.05]"
+    assert grid.loc["Sargan", gmm] == "21.49 [0.97]"
+    assert grid.loc["Observations", ("3SLS east", "paper")] == "110"
+    m = run.models.set_index(["table", "column_id"]).loc[(3, "sys_gmm_T_national")]
+    assert grid.loc["AR(2)", ("SYS-GMM national", "ours")] == f"{m['ar2_z']:.2f} [{m['ar2_p']:.2f}]"
+    assert grid.loc["Instruments / groups", ("SYS-GMM national", "ours")] == "11 / 31"
+    assert any(n.startswith("SYS-GMM central: ") and "groups" in n for n in notes)
+    grid7, _ = table_grid(7, run.estimates, run.models)
+    assert "Hausman (FE vs RE)" in grid7.index and "AR(1)" not in grid7.index
+
+
+def test_failed_fit_is_shown_with_its_reason(run):
+    models = run.models.copy()
+    estimates = run.estimates[run.estimates["column_id"] != "fe_T2_national"]
+    rows = (models["table"] == 7) & (models["column_id"] == "fe_T2_national")
+    models.loc[rows, "status"] = "failed"
+    models.loc[rows, "warnings"] = pd.Series([["fit failed: boom"]], index=models.index[rows])
+    grid, notes = table_grid(7, estimates, models)
+    assert grid.loc["lninnov×deve", ("FE T2", "ours")] == "failed"
+    assert grid.loc["Observations", ("FE T2", "ours")] == "failed"
+    assert "FE T2: fit failed: boom" in notes
+
+
+def test_latex_has_all_tables_and_is_escaped(run):
+    tex = render_tables(run.estimates, run.models, fmt="tex")
+    assert tex.count(r"\begin{table}") == 8 and tex.count(r"\end{tabular}") == 8
+    assert r"lninnov$\times$deve" in tex and "×" not in tex and "→" not in tex
+    body = re.sub(r"\$[^$]*\$", "", tex)
+    assert not re.search(r"(?<!\\)[_%&#]", body.replace(" & ", " "))
+    assert r"\multicolumn{2}{c}{FE T1}" in tex
+
+
+def test_write_tables(tmp_path, run):
+    written = write_tables(tmp_path / "out", run)
+    assert sorted(p.name for p in written) == ["tables.md", "tables.tex"]
+    assert all(p.read_text(encoding="utf-8") for p in written)
+
+
+def test_term_labels():
+    assert term_label("lag_ln_innov") == "L.lninnov"
+    assert term_label("ln_vocal_x_dim") == "lnvocal×dim"
+    assert term_label("const") == "Constant"
