@@ -1,0 +1,767 @@
+"""Cell grids + a catalog entry → tidy records (the contract in ARCHITECTURE.md).
+
+Yearbook sheets are read by layout, not by position, so that a new year of a known table needs no
+code:
+
+* **Label columns** are the columns where province names (or, for ``row_key: year`` tables, years)
+  pile up; adjacent ones form a group (Chinese name + English name). The data columns of a group run
+  to the next group, so side-by-side continuation blocks (``5-4续表`` beside the main block) work.
+* **Blocks**: scanning down a group, data rows are rows whose first non-empty label cell is a
+  province or printed aggregate. A text row after data rows (a ``续表`` title, a new header) ends
+  the block and starts the head of the next one; notes (``注``, ``资料来源``) end it too.
+* **Head of a block**: title lines (one cell in the block's first column, or text that reads like
+  a title: the table's title pattern, a table number, ``续表``) and unit lines (``单位：亿元``,
+  ``(100 million yuan)``) come first; the rows after the last such line, down to the first data
+  row, are the column headers.
+* **Column headers** are the column's header cells joined top to bottom; a merged cell counts for
+  every column it spans (that is how a parent heading or an industry spans its sub-columns), an
+  unmerged blank does not (so ``#出口`` under an unmerged ``新产品销售收入`` stays "of which").
+* **Indicators**: a column takes the first catalog indicator (in catalog order) whose ``patterns``
+  match and whose ``exclude`` do not, tested on the *squashed* header text: NFKC, whitespace runs
+  collapsed to one space, spaces between two CJK characters removed (``利  润\\n总  额`` →
+  ``利润总额``, ``主营业\\n务收入`` → ``主营业务收入``). Two columns of one block and industry
+  taking the same indicator is an error (tighten ``patterns`` or add ``exclude``).
+* **Units**: a unit in the column header (``(个)``, ``(10 000 yuan)``) > the table's unit line (the
+  first of its units with the indicator unit's dimension, so ``单位：个，亿元`` serves both) > the
+  indicator's catalog ``unit``.
+* **Industries** (``entity: province_year_industry``): ``industry_axis: columns`` reads a header
+  cell (or line) that is an industry name and carries it to the right until the next one, since a
+  CSV cannot merge the cell over its sub-columns; ``blocks`` reads the block's title lines;
+  ``sheets`` the sheet name or title. Otherwise the table's fixed ``industry``.
+* **Errors, not guesses**: a row holding numbers whose label is not a known province, aggregate or
+  year is a :class:`LayoutError` naming the cell (add the spelling to the seeds); so is a missing
+  ``required`` indicator. Odd values are kept and flagged (``invalid``) for the load gate.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from agglo.catalog import Catalog, IndicatorSpec, TableSpec, load_catalog
+from agglo.errors import LayoutError, UnknownTableError
+from agglo.readers import Sheet, column_letter, read_workbook
+from agglo.refdata import RefData, normalize_label
+from agglo.refdata import refdata as default_refdata
+
+RECORD_COLUMNS = [
+    "table_id",
+    "yearbook",
+    "data_year",
+    "entity_kind",
+    "province_code",
+    "aggregate_code",
+    "name_raw",
+    "industry_code",
+    "indicator",
+    "value",
+    "unit",
+    "value_raw",
+    "value_flag",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "source_col",
+    "source_cell",
+]
+
+TITLE_ROWS = 12  # rows searched for the table title
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])")
+_UNIT_PREFIX = re.compile(r"^(单位|unit)\s*:", re.IGNORECASE)
+_UNIT_SPLIT = re.compile(rf"[,;、]|(?<=[{_CJK}])\.(?=[{_CJK}])")
+_PAREN = re.compile(r"\(([^()]*)\)")
+_NOTE = re.compile(
+    r"^(注|附注|说明|资料来源|数据来源|摘编|note|notes|source|sources)\b|^[*①]", re.I
+)
+_NOT_AVAILABLE = re.compile(r"[-—–―‒−/.…]+")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_YEAR_LABEL = re.compile(r"((?:19|20)\d{2})\s*年?")
+_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_IN_TITLE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年|\(((?:19|20)\d{2})\)")
+_HINT_VARIANT = (
+    "if it is a province, add this spelling to dbt_project/seeds/province_name_variants.csv; "
+    "if it is a printed total or region subtotal, to aggregate_name_variants.csv"
+)
+
+
+def squash(text: str, nfkc: bool = True) -> str:
+    """Text as header patterns see it: NFKC, one space per whitespace run, none between CJK."""
+    if nfkc:
+        text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return _CJK_GAP.sub("", text)
+
+
+def _forms(text: str) -> list[str]:
+    """The squashed text with and without NFKC, so that a catalog pattern copied from the file
+    with full-width characters (``（万元）``) matches as well as one written in ASCII."""
+    forms = [squash(text)]
+    raw = squash(text, nfkc=False)
+    return forms if raw == forms[0] else [*forms, raw]
+
+
+@dataclass
+class ParseResult:
+    table: TableSpec
+    data_years: list[int]
+    records: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- values ---------------------------------------------------------------------------------------
+
+
+def parse_value(text: str) -> tuple[float | None, str | None]:
+    """(value, value_flag) of a data cell: a number, ``blank``, ``not_available`` or ``invalid``."""
+    t = unicodedata.normalize("NFKC", text).strip()
+    if not t:
+        return None, "blank"
+    if _NOT_AVAILABLE.fullmatch(t):
+        return None, "not_available"
+    t = re.sub(r"(?<=\d)[ \u2009\u202f](?=\d{3}\b)", "", t)  # "10 000"
+    if "," in t:
+        if not _THOUSANDS.fullmatch(t):
+            return None, "invalid"
+        t = t.replace(",", "")
+    if _NUMBER.fullmatch(t):
+        return float(t), None
+    return None, "invalid"
+
+
+def _is_number(text: str) -> bool:
+    return parse_value(text)[1] is None
+
+
+# -- table recognition ----------------------------------------------------------------------------
+
+
+def sheet_top_text(sheet: Sheet, rows: int = TITLE_ROWS) -> str:
+    """The squashed text of a sheet's first rows, cells separated by `` | ``."""
+    cells = [c for row in sheet.rows[:rows] for c in row if c]
+    return " | ".join(squash(c) for c in cells)
+
+
+def _matches_title(table: TableSpec, text: str) -> bool:
+    return any(table.matches_title(form) for form in _forms(text))
+
+
+def recognize(sheets: list[Sheet], path: str | Path, catalog: Catalog) -> TableSpec:
+    """The one catalog table whose title patterns match the sheets' first rows (else the path)."""
+    texts = [" | ".join(c for row in s.rows[:TITLE_ROWS] for c in row if c) for s in sheets]
+    by_title = [t for t in catalog if any(_matches_title(t, x) for x in texts)]
+    by_path = [t for t in catalog if t.matches_path(path)]
+    if len(by_title) == 1:
+        return by_title[0]
+    if len(by_title) > 1:
+        both = [t for t in by_title if t in by_path]
+        if len(both) == 1:
+            return both[0]
+        names = ", ".join(f"{t.table_id} ({t.source_file})" for t in by_title)
+        raise UnknownTableError(
+            f"the title matches several catalog tables: {names}",
+            file=str(path),
+            hint="pass --table TABLE_ID, or make the tables' title_patterns more specific",
+        )
+    if len(by_path) == 1:
+        return by_path[0]
+    title = next((squash(x) for x in texts if x), "")[:160] or "(no text in the first rows)"
+    if by_path:
+        what = "its title matches no catalog table and its path matches several: " + ", ".join(
+            t.table_id for t in by_path
+        )
+    else:
+        what = "matches no catalog table"
+    known = ", ".join(sorted(catalog.tables)) or "(none)"
+    raise UnknownTableError(
+        f"{what}; its first rows read: {title}",
+        file=str(path),
+        hint=f"pass --table TABLE_ID (known: {known}), or add a catalog entry "
+        "raw/catalog/<table_id>.yml whose title_patterns match this title",
+    )
+
+
+# -- parsing --------------------------------------------------------------------------------------
+
+
+def parse_file(
+    path: str | Path,
+    table_id: str | None = None,
+    catalog: Catalog | None = None,
+    refdata: RefData | None = None,
+) -> ParseResult:
+    """Read one yearbook file and return its tidy records (``table_id`` forces the table)."""
+    sheets = read_workbook(path)
+    catalog = load_catalog() if catalog is None else catalog
+    table = catalog[table_id] if table_id else recognize(sheets, path, catalog)
+    return parse_sheets(sheets, path, table, refdata)
+
+
+def parse_sheets(
+    sheets: list[Sheet], path: str | Path, table: TableSpec, refdata: RefData | None = None
+) -> ParseResult:
+    """Parse already-read grids as ``table`` (sheets without province/year rows are skipped)."""
+    return _Parser(table, refdata or default_refdata(), str(path)).run(sheets)
+
+
+@dataclass
+class _Row:
+    row: int  # 0-based
+    col: int  # column of the label cell
+    label: str
+    kind: str  # province | aggregate | year
+    code: str | int
+
+
+@dataclass
+class _Block:
+    sheet: Sheet
+    label_cols: list[int]
+    data_cols: list[int]
+    head: list[int]  # rows above the data, below the previous block
+    rows: list[_Row] = field(default_factory=list)
+
+    @property
+    def cols(self) -> list[int]:
+        return self.label_cols + self.data_cols
+
+
+@dataclass
+class _Column:
+    col: int
+    header: str  # header cells joined with newlines
+    indicator: IndicatorSpec | None
+    industry: str | None
+    unit: str | None
+
+
+class _Parser:
+    def __init__(self, table: TableSpec, rd: RefData, path: str) -> None:
+        self.table = table
+        self.rd = rd
+        self.path = path
+        self.warnings: list[str] = []
+        self._labels: dict[str, tuple[str, str | int] | None] = {}
+
+    # -- labels ------------------------------------------------------------------------------
+    def classify(self, text: str) -> tuple[str, str | int] | None:
+        """(kind, code) of a row label: a province, a printed aggregate, or (year tables) a year."""
+        if not text:
+            return None
+        if text in self._labels:
+            return self._labels[text]
+        result = None
+        if self.table.row_key == "year":
+            m = _YEAR_LABEL.fullmatch(unicodedata.normalize("NFKC", text).strip())
+            result = ("year", int(m.group(1))) if m else None
+        else:
+            candidates = [text, *text.split("\n")]
+            cjk = "".join(re.findall(rf"[{_CJK}]+", text))
+            if cjk:
+                candidates.append(cjk)
+            for cand in candidates:
+                if code := self.rd.province_code(cand):
+                    result = ("province", code)
+                    break
+                if code := self.rd.aggregate_code(cand):
+                    result = ("aggregate", code)
+                    break
+        self._labels[text] = result
+        return result
+
+    def label_groups(self, sheet: Sheet) -> list[list[int]]:
+        """Runs of adjacent columns where row labels (provinces or years) pile up."""
+        want = "year" if self.table.row_key == "year" else "province"
+        score = [0] * sheet.ncols
+        for row in sheet.rows:
+            for c, text in enumerate(row):
+                hit = self.classify(text) if text else None
+                if hit and hit[0] == want:
+                    score[c] += 1
+        best = max(score, default=0)
+        if best == 0:
+            return []
+        cols = [c for c, s in enumerate(score) if s * 2 >= best]
+        groups: list[list[int]] = []
+        for c in cols:
+            if groups and groups[-1][-1] == c - 1:
+                groups[-1].append(c)
+            else:
+                groups.append([c])
+        return groups
+
+    # -- blocks ------------------------------------------------------------------------------
+    def find_blocks(self, sheet: Sheet) -> list[_Block]:
+        groups = self.label_groups(sheet)
+        blocks = []
+        for i, group in enumerate(groups):
+            end = groups[i + 1][0] if i + 1 < len(groups) else sheet.ncols
+            blocks.extend(self._scan_group(sheet, group, list(range(group[-1] + 1, end))))
+        return blocks
+
+    def _scan_group(self, sheet: Sheet, label_cols: list[int], data_cols: list[int]):
+        blocks: list[_Block] = []
+        current: _Block | None = None
+        head_start = 0
+        for r in range(sheet.nrows):
+            label_col = next((c for c in label_cols if sheet.rows[r][c]), None)
+            label = sheet.rows[r][label_col] if label_col is not None else ""
+            hit = self.classify(label)
+            if hit:
+                if current is None:
+                    current = _Block(sheet, label_cols, data_cols, list(range(head_start, r)))
+                current.rows.append(_Row(r, label_col, label, hit[0], hit[1]))
+                continue
+            values = [sheet.rows[r][c] for c in data_cols]
+            first = label or next((v for v in values if v), "")
+            if not first:
+                continue  # spacer row
+            if current is None:
+                continue  # title, unit line or header of the next block
+            blocks.append(current)
+            current = None
+            if _NOTE.match(squash(first)):
+                head_start = r + 1
+                continue
+            self._check_unlabelled_numbers(sheet, r, label_col, label, data_cols)
+            head_start = r
+        if current is not None:
+            blocks.append(current)
+        return blocks
+
+    def _check_unlabelled_numbers(
+        self, sheet: Sheet, r: int, label_col: int | None, label: str, data_cols: list[int]
+    ) -> None:
+        """A row holding numbers must be labelled with a known province, aggregate or year."""
+        numeric = [c for c in data_cols if sheet.rows[r][c] and _is_number(sheet.rows[r][c])]
+        if not numeric:
+            return
+        if label:
+            raise LayoutError(
+                f"row label {label!r} is neither a province nor a printed aggregate, but the row "
+                "holds numbers",
+                file=self.path,
+                sheet=sheet.name,
+                row=r + 1,
+                col=column_letter(label_col),
+                hint=_HINT_VARIANT,
+            )
+        raise LayoutError(
+            "the row holds numbers but no region label",
+            file=self.path,
+            sheet=sheet.name,
+            row=r + 1,
+            col=column_letter(numeric[0]),
+            hint="give the row its region name in the file",
+        )
+
+    # -- head: titles, unit lines, headers ---------------------------------------------------
+    def unit_line_units(self, text: str) -> list[str] | None:
+        """Units of a unit line (``单位：个，亿元`` → [个, 亿元]); None when it is not one."""
+        t = unicodedata.normalize("NFKC", text).strip()
+        m = _UNIT_PREFIX.match(t)
+        if m:
+            body = t[m.end() :]
+        elif t.startswith("(") and t.endswith(")"):
+            body = t[1:-1]
+        else:
+            return None
+        body = body.strip().strip("()").strip()
+        whole = self.rd.unit(body)
+        if whole:
+            return [whole]
+        units = [self.rd.unit(p) for p in _UNIT_SPLIT.split(body) if p.strip()]
+        if m:
+            return [u for u in units if u]
+        return units if units and all(units) else None
+
+    def head_lines(self, block: _Block) -> tuple[list[int], list[int], list[str]]:
+        """(title/unit line rows, header rows, units of the unit lines) of a block's head."""
+        sheet = block.sheet
+        first_col = block.cols[0]
+        lines: list[int] = []
+        units: list[str] = []
+        nonempty_rows = []
+        for r in block.head:
+            cells = [(c, sheet.rows[r][c]) for c in block.cols if sheet.rows[r][c]]
+            if not cells:
+                continue
+            nonempty_rows.append(r)
+            line_units = self._line_units(sheet, r, cells, first_col) if len(cells) <= 2 else None
+            if line_units is not None:
+                lines.append(r)
+                units.extend(line_units)
+        last_line = max(lines, default=-1)
+        headers = [r for r in nonempty_rows if r > last_line]
+        for r in headers:
+            # a row of numbers above the first province (an unknown spelling of 全国) is data, not
+            # header; column numbering rows (1, 2, 3, …) are header
+            label_col = next((c for c in block.label_cols if sheet.rows[r][c]), None)
+            values = [sheet.rows[r][c] for c in block.data_cols if sheet.rows[r][c]]
+            numbers = [parse_value(v)[0] for v in values if _is_number(v)]
+            numbering = len(numbers) >= 2 and numbers == [
+                numbers[0] + i for i in range(len(numbers))
+            ]
+            if numbers and len(numbers) * 2 >= len(values) and not numbering:
+                label = sheet.rows[r][label_col] if label_col is not None else ""
+                self._check_unlabelled_numbers(sheet, r, label_col, label, block.data_cols)
+        return lines, headers, units
+
+    def _line_units(
+        self, sheet: Sheet, r: int, cells: list[tuple[int, str]], first_col: int
+    ) -> list[str] | None:
+        """Units of a title/unit line (``[]`` for a title), None when the row is not such a line.
+
+        A line has at most two cells, each a title or a unit text, and at least one of them
+        anchored: in the block's first column or ``单位：``-prefixed, so that a header row holding
+        only ``(个)`` is not taken for a unit line.
+        """
+        units: list[str] = []
+        anchored = False
+        for c, text in cells:
+            parsed = self.unit_line_units(text)
+            if parsed is not None:
+                units.extend(parsed)
+                prefixed = bool(_UNIT_PREFIX.match(unicodedata.normalize("NFKC", text)))
+                anchored = anchored or prefixed or c == first_col
+                if not parsed:
+                    self.warnings.append(
+                        f"{sheet.name}!{column_letter(c)}{r + 1}: unit line {text!r} names no "
+                        "known unit; add it to dbt_project/seeds/unit_aliases.csv"
+                    )
+            elif self._is_title(text, c, first_col):
+                anchored = True
+            else:
+                return None
+        return units if anchored else None
+
+    def _is_title(self, text: str, c: int, first_col: int) -> bool:
+        """A title line sits in the block's first column (merged across or not) or reads like one;
+        a heading merged over sub-columns elsewhere is a header, not a title."""
+        if c == first_col:
+            return True
+        looks_like = re.match(r"\d+\s*-\s*\d+|.*续表|continued", squash(text))
+        return bool(looks_like) or _matches_title(self.table, text)
+
+    def header_cells(self, sheet: Sheet, header_rows: list[int], c: int) -> list[str]:
+        """A column's header cells, top to bottom; merged cells count for every column they span."""
+        cells = []
+        for r in header_rows:
+            text = sheet.rows[r][c]
+            if not text:
+                m = sheet.merged_at(r, c)
+                if m and m.first_row == r and m.first_col != c:
+                    text = sheet.rows[r][m.first_col]
+            if text:
+                cells.append(text)
+        return cells
+
+    def header_unit(self, cells: list[str]) -> str | None:
+        """First unit printed in a column's header: ``(个)``, ``(10 000 yuan)``, ``单位：万元``, or
+        a Chinese unit on a line of its own below the name (the first line is the name: 美元)."""
+        lines = [line for cell in cells for line in cell.split("\n")]
+        for i, line in enumerate(lines):
+            units = self.unit_line_units(line)
+            if units:
+                return units[0]
+            bare = unicodedata.normalize("NFKC", line).strip()
+            if i > 0 and not re.search(r"[A-Za-z]", bare) and (unit := self.rd.unit(bare)):
+                return unit
+            for inner in _PAREN.findall(unicodedata.normalize("NFKC", line)):
+                if unit := self.rd.unit(inner):
+                    return unit
+        return None
+
+    def industry_of(self, text: str) -> str | None:
+        """Industry named by a header cell or heading line (whole cell, one line, or within)."""
+        for cand in [text, *text.split("\n")]:
+            if code := self.rd.industry_code(cand):
+                return code
+        key = normalize_label(text)
+        found = [
+            (len(variant), code)
+            for variant, code in self.rd._industry_names.items()
+            if len(variant) >= 4 and variant in key
+        ]
+        return max(found)[1] if found else None
+
+    # -- columns -----------------------------------------------------------------------------
+    def columns(
+        self, block: _Block, header_rows: list[int], units: list[str], block_industry: str | None
+    ) -> list[_Column]:
+        sheet = block.sheet
+        out: list[_Column] = []
+        by_indicator: dict[tuple[str | None, str], _Column] = {}
+        industry = block_industry
+        axis_columns = self.table.entity == "province_year_industry" and (
+            self.table.industry_axis == "columns"
+        )
+        for c in block.data_cols:
+            cells = self.header_cells(sheet, header_rows, c)
+            has_data = any(sheet.rows[row.row][c] for row in block.rows)
+            if not cells:
+                if has_data:
+                    self.warnings.append(
+                        f"{sheet.name}!{column_letter(c)}: column holds values but has no header; "
+                        "ignored"
+                    )
+                continue
+            match_cells = cells
+            if axis_columns:
+                codes, match_cells = self._split_industry(cells)
+                if codes:
+                    industry = codes[0]  # else the industry of the column to the left
+            header = "\n".join(cells)
+            forms = _forms("\n".join(match_cells))
+            indicator = next(
+                (i for i in self.table.indicators if any(i.matches(f) for f in forms)), None
+            )
+            if indicator is None:
+                if has_data:
+                    self.warnings.append(
+                        f"{sheet.name}!{column_letter(c)}: header {squash(header)!r} matches no "
+                        f"indicator of {self.table.table_id}; column ignored (add the wording to "
+                        f"an indicator's patterns in {self.table.source_file} to load it)"
+                    )
+                continue
+            if industry is None and self.table.entity == "province_year_industry":
+                raise LayoutError(
+                    f"cannot tell the industry of column {column_letter(c)} "
+                    f"(header {squash(header)!r})",
+                    file=self.path,
+                    sheet=sheet.name,
+                    col=column_letter(c),
+                    hint="add the industry's printed name to "
+                    "dbt_project/seeds/industry_name_variants.csv",
+                )
+            key = (industry, indicator.id)
+            if key in by_indicator:
+                other = by_indicator[key]
+                raise LayoutError(
+                    f"columns {column_letter(other.col)} ({squash(other.header)!r}) and "
+                    f"{column_letter(c)} ({squash(header)!r}) both match indicator "
+                    f"{indicator.id!r}",
+                    file=self.path,
+                    sheet=sheet.name,
+                    hint=f"make the patterns of {indicator.id!r} more specific or add an "
+                    f"'exclude' in {self.table.source_file}",
+                )
+            unit = self.column_unit(sheet, c, cells, indicator, units)
+            col = _Column(c, header, indicator, industry, unit)
+            by_indicator[key] = col
+            out.append(col)
+        return out
+
+    def _split_industry(self, cells: list[str]) -> tuple[list[str], list[str]]:
+        """(industry codes named, remaining header text) of a column's header cells: a cell or a
+        line of a cell that is an industry name (``医药制造业``) names the column's industry."""
+        codes: list[str] = []
+        rest: list[str] = []
+        for cell in cells:
+            if code := self.rd.industry_code(cell):
+                codes.append(code)
+                continue
+            for line in cell.split("\n"):
+                if code := self.rd.industry_code(line):
+                    codes.append(code)
+                else:
+                    rest.append(line)
+        return codes, rest
+
+    def _dimension(self, unit: str | None) -> str | None:
+        u = self.rd.units.get(unit) if unit else None
+        return u.dimension if u else None
+
+    def column_unit(
+        self, sheet: Sheet, c: int, cells: list[str], ind: IndicatorSpec, units: list[str]
+    ) -> str:
+        want = self._dimension(ind.unit)
+        unit = self.header_unit(cells)
+        if unit:
+            if want and self._dimension(unit) != want:
+                self.warnings.append(
+                    f"{sheet.name}!{column_letter(c)}: header unit {unit} does not fit indicator "
+                    f"{ind.id} (catalog unit {ind.unit}); check the indicator's patterns"
+                )
+            return unit
+        for u in units:
+            if want is None or self._dimension(u) == want:
+                return u
+        return ind.unit
+
+    # -- years, industries -------------------------------------------------------------------
+    def file_year(self, title_text: str) -> int | None:
+        rule = self.table.data_year
+        if rule.source == "filename":
+            m = _YEAR_IN_NAME.search(Path(self.path).name)
+            if not m:
+                raise LayoutError(
+                    "the file name carries no year",
+                    file=self.path,
+                    hint=f"name the file by its data year (e.g. 2015.xls), or set data_year.from "
+                    f"in {self.table.source_file}",
+                )
+            year = int(m.group(1)) + rule.offset
+            t = _YEAR_IN_TITLE.search(title_text)
+            if t and int(t.group(1) or t.group(2)) + rule.offset != year:
+                self.warnings.append(
+                    f"the title says {t.group(0)!r} but the file name gives data year {year}"
+                )
+            return year
+        if rule.source == "title":
+            t = _YEAR_IN_TITLE.search(title_text) or _YEAR_IN_NAME.search(title_text)
+            if not t:
+                raise LayoutError(
+                    "no year in the title rows",
+                    file=self.path,
+                    hint=f"set data_year.from: filename in {self.table.source_file}",
+                )
+            return int(next(g for g in t.groups() if g)) + rule.offset
+        return None  # per row
+
+    # -- main --------------------------------------------------------------------------------
+    def run(self, sheets: list[Sheet]) -> ParseResult:
+        records: list[dict] = []
+        seen: dict[tuple, str] = {}
+        found: set[str] = set()
+        headers_seen: list[str] = []
+        any_rows = False
+        for sheet in sheets:
+            blocks = self.find_blocks(sheet)
+            if not blocks:
+                continue
+            any_rows = True
+            heads = [self.head_lines(b) for b in blocks]
+            sheet_units = next((u for _, _, u in heads if u), [])
+            title_text = " | ".join(
+                squash(sheet.rows[r][c])
+                for lines, _, _ in heads
+                for r in lines
+                for c in range(sheet.ncols)
+                if sheet.rows[r][c]
+            ) or sheet_top_text(sheet)
+            year = self.file_year(title_text)
+            previous: dict[tuple[int, ...], list[int]] = {}
+            for block, (lines, header_rows, units) in zip(blocks, heads, strict=True):
+                group = tuple(block.label_cols)
+                if not header_rows:
+                    header_rows = previous.get(group, [])
+                if not header_rows:
+                    first = block.rows[0]
+                    raise LayoutError(
+                        "no column headers above the data rows",
+                        file=self.path,
+                        sheet=sheet.name,
+                        row=first.row + 1,
+                        hint="the rows above the first province must name the indicators",
+                    )
+                previous[group] = header_rows
+                industry = self.block_industry(sheet, lines)
+                cols = self.columns(block, header_rows, units or sheet_units, industry)
+                headers_seen.extend(
+                    squash(" ".join(self.header_cells(sheet, header_rows, c)))
+                    for c in block.data_cols
+                )
+                for col in cols:
+                    found.add(col.indicator.id)
+                    records.extend(self.block_records(block, col, year, seen))
+        if not any_rows:
+            what = "years" if self.table.row_key == "year" else "province names"
+            raise LayoutError(
+                f"no rows labelled with {what} found in any sheet",
+                file=self.path,
+                hint=f"is this really table {self.table.table_id}? pass --table to choose another",
+            )
+        missing = [i.id for i in self.table.indicators if i.required and i.id not in found]
+        shown = "; ".join(repr(h) for h in headers_seen if h) or "(none)"
+        if not found:
+            raise LayoutError(
+                f"no column matches an indicator of {self.table.table_id}; column headers read: "
+                f"{shown}",
+                file=self.path,
+                hint=f"add the wording to an indicator's patterns in {self.table.source_file}, "
+                "or pass --table to choose another table",
+            )
+        if missing:
+            raise LayoutError(
+                f"required indicator(s) {', '.join(missing)} of {self.table.table_id} not found; "
+                f"column headers read: {shown}",
+                file=self.path,
+                hint=f"add the new wording to the indicator's patterns in {self.table.source_file} "
+                "(or mark it required: false if this year lacks it)",
+            )
+        frame = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
+        frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+        frame["data_year"] = frame["data_year"].astype("int64")
+        frame["source_row"] = frame["source_row"].astype("int64")
+        years = sorted({int(y) for y in frame["data_year"]})
+        return ParseResult(self.table, years, frame, self.warnings)
+
+    def block_industry(self, sheet: Sheet, lines: list[int]) -> str | None:
+        axis = self.table.industry_axis if self.table.entity == "province_year_industry" else None
+        if axis == "sheets":
+            code = self.industry_of(sheet.name)
+            texts = [c for r in lines for c in sheet.rows[r] if c]
+            for text in texts:
+                code = code or self.industry_of(text)
+            return code or self.table.industry
+        if axis == "blocks":
+            for r in lines:
+                for text in sheet.rows[r]:
+                    if text and not self.unit_line_units(text) and (code := self.industry_of(text)):
+                        return code
+            return self.table.industry
+        return self.table.industry
+
+    def block_records(self, block: _Block, col: _Column, year: int | None, seen: dict) -> list:
+        sheet = block.sheet
+        letter = column_letter(col.col)
+        out = []
+        for row in block.rows:
+            raw = sheet.rows[row.row][col.col]
+            value, flag = parse_value(raw)
+            cell = f"{letter}{row.row + 1}"
+            if row.kind == "year":
+                kind, province, aggregate = "aggregate", None, "national"
+                data_year = int(row.code) + self.table.data_year.offset
+            else:
+                kind = row.kind
+                province = row.code if kind == "province" else None
+                aggregate = row.code if kind == "aggregate" else None
+                data_year = year
+            key = (data_year, col.industry, col.indicator.id, kind, province or aggregate)
+            if key in seen:
+                self.warnings.append(
+                    f"{sheet.name}!{cell}: {row.label!r} appears again for {col.indicator.id} "
+                    f"(first at {seen[key]}); both kept"
+                )
+            else:
+                seen[key] = f"{sheet.name}!{cell}"
+            out.append(
+                {
+                    "table_id": self.table.table_id,
+                    "yearbook": self.table.yearbook,
+                    "data_year": data_year,
+                    "entity_kind": kind,
+                    "province_code": province,
+                    "aggregate_code": aggregate,
+                    "name_raw": row.label.strip(),
+                    "industry_code": col.industry,
+                    "indicator": col.indicator.id,
+                    "value": value,
+                    "unit": col.unit,
+                    "value_raw": raw,
+                    "value_flag": flag,
+                    "source_file": self.path,
+                    "source_sheet": sheet.name,
+                    "source_row": row.row + 1,
+                    "source_col": letter,
+                    "source_cell": cell,
+                }
+            )
+        return out
