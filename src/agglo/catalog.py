@@ -1,9 +1,9 @@
 """The table catalog: one YAML file per yearbook table under ``raw/catalog/``.
 
-A catalog entry says how to recognise a table (title or path patterns), what each row is (a province
-or a year), which indicators its columns hold (header patterns that work in every year), their units,
-and how to tell the data year. Reading a new year of a known table needs no code; a new table needs one
-entry. See README "Adding a yearbook table" for the fields with an example.
+A catalog entry says how to recognise a table (title or path patterns), what each row is (a
+province or a year), which indicators its columns hold (header patterns that work in every year),
+their units, and how to tell the data year. Reading a new year of a known table needs no code; a new
+table needs one entry. See README "Adding a yearbook table" for the fields with an example.
 """
 
 from __future__ import annotations
@@ -136,7 +136,9 @@ def _check_regexes(patterns: tuple[str, ...], where: str, key: str) -> None:
         try:
             re.compile(p)
         except re.error as exc:
-            raise CatalogError(f"{key}: invalid regular expression {p!r} ({exc})", file=where) from None
+            raise CatalogError(
+                f"{key}: invalid regular expression {p!r} ({exc})", file=where
+            ) from None
 
 
 def _require(doc: dict, key: str, where: str):
@@ -166,8 +168,10 @@ def parse_entry(doc: dict, where: str) -> TableSpec:
     dy = doc.get("data_year") or {}
     if not isinstance(dy, dict):
         raise CatalogError("data_year must be a mapping {from: ..., offset: ...}", file=where)
-    rule = DataYearRule(source=dy.get("from", "row" if row_key == "year" else "filename"),
-                        offset=int(dy.get("offset", 0)))
+    rule = DataYearRule(
+        source=dy.get("from", "row" if row_key == "year" else "filename"),
+        offset=int(dy.get("offset", 0)),
+    )
     if rule.source not in YEAR_SOURCES:
         raise CatalogError(f"data_year.from must be one of {YEAR_SOURCES}", file=where)
 
@@ -201,7 +205,9 @@ def parse_entry(doc: dict, where: str) -> TableSpec:
     title_patterns = _tuple(doc.get("title_patterns"), where, "title_patterns")
     path_patterns = _tuple(doc.get("path_patterns"), where, "path_patterns")
     if not title_patterns and not path_patterns:
-        raise CatalogError("give title_patterns or path_patterns to recognise the table", file=where)
+        raise CatalogError(
+            "give title_patterns or path_patterns to recognise the table", file=where
+        )
     _check_regexes(title_patterns + path_patterns, where, "title_patterns/path_patterns")
     return TableSpec(
         table_id=table_id,
@@ -237,8 +243,9 @@ def load_catalog(directory: str | Path | None = None) -> Catalog:
             raise CatalogError(f"not valid YAML: {exc}", file=str(path)) from None
         spec = parse_entry(doc, str(path))
         if spec.table_id in tables:
+            first = tables[spec.table_id].source_file
             raise CatalogError(
-                f"table_id {spec.table_id!r} is also defined in {tables[spec.table_id].source_file}",
+                f"table_id {spec.table_id!r} is also defined in {first}",
                 file=str(path),
             )
         tables[spec.table_id] = spec

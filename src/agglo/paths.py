@@ -1,7 +1,7 @@
 """Where the repository's data lives.
 
-The tool works on a checkout (catalog, seeds and raw files are repository data, not package data), so
-every path is resolved from the repository root: ``$AGGLO_HOME`` if set, else the checkout this
+The tool works on a checkout (catalog, seeds and raw files are repository data, not package data),
+so every path is resolved from the repository root: ``$AGGLO_HOME`` if set, else the checkout this
 package was installed from.
 """
 

@@ -1,7 +1,7 @@
 """Reference data (provinces, aggregates, industries, units) read from the dbt seeds.
 
-The seeds under ``dbt_project/seeds/`` are the one copy of this data; the warehouse gets them through
-``dbt seed`` and the loader through this module.
+The seeds under ``dbt_project/seeds/`` are the one copy of this data; the warehouse gets them
+through ``dbt seed`` and the loader through this module.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _LABEL_NOISE = re.compile(r"[\s\u3000*＊#①-⑳()（）\[\]【】:：,，.。�
 
 
 def normalize_label(text: str) -> str:
-    """Canonical form of a row label: NFKC, no spaces (``内 蒙 古``), no footnote marks, lower case."""
+    """Canonical row label: NFKC, no spaces (``内 蒙 古``), no footnote marks, lower case."""
     text = unicodedata.normalize("NFKC", str(text)).strip()
     return _LABEL_NOISE.sub("", text).lower()
 
@@ -77,7 +77,9 @@ class RefData:
             normalize_label(r["name_variant"]): r["aggregate_code"]
             for r in _read_seed("aggregate_name_variants", self.directory)
         }
-        self.industries = {r["industry_code"]: r for r in _read_seed("dim_industry", self.directory)}
+        self.industries = {
+            r["industry_code"]: r for r in _read_seed("dim_industry", self.directory)
+        }
         self._industry_names = {
             normalize_label(r["name_variant"]): r["industry_code"]
             for r in _read_seed("industry_name_variants", self.directory)
@@ -109,7 +111,7 @@ class RefData:
 
     # -- units -------------------------------------------------------------------------------
     def unit(self, text: str) -> str | None:
-        """Canonical unit for a unit text (``万元``, ``(10 000 yuan)``, ``单位：亿元``), else None."""
+        """Canonical unit of a unit text (``万元``, ``(10 000 yuan)``, ``单位：亿元``) or None."""
         return self._unit_aliases.get(normalize_unit_text(text))
 
     def factor(self, from_unit: str, to_unit: str) -> float:
