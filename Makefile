@@ -8,7 +8,7 @@ export AGGLO_WAREHOUSE ?= $(CURDIR)/warehouse/agglo.duckdb
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: install build load dbt test lint format bench docs demo-data clean
+.PHONY: install build load dbt test lint format bench docs demo-data clean dq-docs
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ docs: install
 
 demo-data: install
 	$(BIN)/agglo demo-data
+
+## dq-docs: Great Expectations Data Docs of the latest load-gate results (reports/dq-docs/)
+dq-docs: install
+	$(BIN)/python -m agglo.gate docs
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs

@@ -1,7 +1,7 @@
 """The ``agglo`` command.
 
-Each subcommand is a thin wrapper: argument parsing here, the work in its module. Problems the user can
-act on (:class:`agglo.errors.AggloError`) are printed without a traceback and exit with status 2.
+Each subcommand is a thin wrapper: argument parsing here, the work in its module. Problems the user
+can act on (:class:`agglo.errors.AggloError`) are printed without a traceback, exit status 2.
 """
 
 from __future__ import annotations
@@ -11,26 +11,7 @@ import sys
 from pathlib import Path
 
 from agglo.errors import AggloError
-
-INSPECT_COLUMNS = [
-    "table_id",
-    "data_year",
-    "entity_kind",
-    "province_code",
-    "aggregate_code",
-    "name_raw",
-    "industry_code",
-    "indicator",
-    "value",
-    "unit",
-    "value_raw",
-    "value_flag",
-    "source_file",
-    "source_sheet",
-    "source_row",
-    "source_col",
-    "source_cell",
-]
+from agglo.parse import RECORD_COLUMNS as INSPECT_COLUMNS  # the stable `agglo inspect` contract
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
@@ -40,7 +21,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     records = result.records
     if args.provinces_only:
         records = records[records["entity_kind"] == "province"]
-    records = records[[c for c in INSPECT_COLUMNS if c in records.columns]]
+    records = records[INSPECT_COLUMNS]
     if args.format == "json":
         sys.stdout.write(records.to_json(orient="records", force_ascii=False, indent=1))
         sys.stdout.write("\n")
@@ -92,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", help="catalog table id (default: recognised from title or path)")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument(
-        "--provinces-only", action="store_true", help="leave out printed aggregates (全国, 东部地区, …)"
+        "--provinces-only",
+        action="store_true",
+        help="leave out printed aggregates (全国, 东部地区, …)",
     )
     p.set_defaults(func=_cmd_inspect)
 
@@ -106,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="run the data-quality gate on files without loading them (exit 1 on errors)"
     )
     p.add_argument("paths", nargs="*", help="files or folders (default: raw/)")
-    p.add_argument("--warehouse", help="DuckDB file for year-on-year checks (default: the warehouse)")
+    p.add_argument(
+        "--warehouse", help="DuckDB file for year-on-year checks (default: the warehouse)"
+    )
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("demo-data", help="regenerate the simulated demo yearbook extracts")

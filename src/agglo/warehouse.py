@@ -1,15 +1,32 @@
 """Loading parsed yearbook files into the DuckDB warehouse (schema ``raw``).
 
 The unit of publication is a file: all its table-years are replaced in one transaction, so the
-warehouse never holds half of a file, and a crash leaves the previous state. A file is skipped when the
-same content (SHA-256) is already loaded from the same path, which makes ``agglo load`` idempotent.
+warehouse never holds half of a file, and a crash leaves the previous state. A file is skipped when
+the same content (SHA-256) is already loaded from the same path, which makes ``agglo load``
+idempotent.
+
+Every file passes the data-quality gate (:mod:`agglo.gate`) between parsing and publishing: a file
+with a failed ``error`` check is not published but recorded in ``raw.load_rejections``; every
+check's outcome goes to ``raw.dq_results``.
+
+Readers never see a half-done load: DuckDB lets one process write a database file and locks out
+readers meanwhile, so a load works on a copy of the warehouse file (``.agglo.duckdb.<pid>.tmp``
+beside it) and, when the whole run is done, moves it over the warehouse with ``os.replace`` (atomic
+on POSIX). A process that opened the warehouse before keeps reading the old file; one that opens it
+after sees the new one; nobody sees the state between two files. A crash leaves the warehouse
+untouched and the copy is discarded. Writers are serialised with an advisory lock
+(``agglo.duckdb.lock``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import os
+import shutil
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +34,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from agglo import paths
+from agglo import gate, paths
 from agglo.catalog import Catalog, load_catalog
 from agglo.errors import AggloError
 
@@ -45,7 +62,8 @@ RECORD_COLUMNS = {
     "file_hash": "VARCHAR NOT NULL",
 }
 
-DDL = f"""
+DDL = (
+    f"""
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE TABLE IF NOT EXISTS raw.records (
     {", ".join(f"{name} {kind}" for name, kind in RECORD_COLUMNS.items())}
@@ -61,6 +79,8 @@ CREATE TABLE IF NOT EXISTS raw.load_log (
     PRIMARY KEY (table_id, data_year)
 );
 """
+    + gate.DQ_DDL
+)
 
 
 def file_hash(path: Path) -> str:
@@ -107,6 +127,8 @@ class FileOutcome:
     data_years: list[int] = field(default_factory=list)
     n_records: int = 0
     message: str = ""
+    gate_seconds: float = 0.0
+    warnings: str = ""
 
 
 @dataclass
@@ -130,6 +152,8 @@ class LoadReport:
         for o in self.outcomes:
             if o.status == "rejected":
                 lines.append(f"REJECTED {o.path}\n  {o.message.replace(chr(10), chr(10) + '  ')}")
+            elif o.warnings:
+                lines.append(f"WARNING  {o.warnings.replace(chr(10), chr(10) + '  ')}")
         return "\n".join(lines)
 
 
@@ -141,8 +165,51 @@ def connect(warehouse: Path | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
+@contextlib.contextmanager
+def staged(warehouse: Path) -> Iterator[Path]:
+    """Work on a copy of ``warehouse`` and move it over the original when the block succeeds.
+
+    Yields the copy's path. Writers wait for each other on ``<warehouse>.lock``; readers are never
+    blocked and see the old file until the ``os.replace``. On an exception the copy is deleted and
+    the warehouse is as it was.
+    """
+    warehouse = Path(warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    work = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
+    lock = warehouse.with_name(warehouse.name + ".lock").open("a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for stale in (work, Path(f"{work}.wal")):
+            stale.unlink(missing_ok=True)
+        if warehouse.exists():
+            shutil.copyfile(warehouse, work)
+            wal = Path(f"{warehouse}.wal")
+            if wal.exists():  # an unclean exit of a direct writer: DuckDB replays it on open
+                shutil.copyfile(wal, f"{work}.wal")
+        try:
+            yield work
+        except BaseException:
+            for tmp in (work, Path(f"{work}.wal")):
+                tmp.unlink(missing_ok=True)
+            raise
+        if Path(f"{work}.wal").exists():
+            raise AggloError(f"{work} was not checkpointed; the warehouse was left unchanged")
+        with open(work, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(work, warehouse)
+        Path(f"{warehouse}.wal").unlink(missing_ok=True)
+        dir_fd = os.open(warehouse.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
 def _validate(records: pd.DataFrame, where: str) -> None:
-    """Refuse records the warehouse must not hold (the full gate lives in ``expectations/``)."""
+    """Refuse records the warehouse must not hold (kept for callers; the gate checks this too)."""
     bad = records[records["value_flag"] == "invalid"]
     if not bad.empty:
         first = bad.iloc[0]
@@ -155,8 +222,10 @@ def _validate(records: pd.DataFrame, where: str) -> None:
         )
 
 
-def _publish(con, rel_path: str, digest: str, result, loaded_at: datetime) -> list[int]:
-    """Replace the file's table-years in one transaction."""
+def _publish(
+    con, rel_path: str, digest: str, result, loaded_at: datetime, report=None
+) -> list[int]:
+    """Replace the file's table-years (and record the gate's results) in one transaction."""
     records = result.records.copy()
     records["file_hash"] = digest
     records["source_file"] = rel_path
@@ -178,6 +247,8 @@ def _publish(con, rel_path: str, digest: str, result, loaded_at: datetime) -> li
         con.execute("INSERT INTO raw.records SELECT * FROM incoming")
         con.unregister("incoming")
         _log_years(con, rel_path, digest, table_id, records, loaded_at)
+        if report is not None:
+            gate.store_results(con, report, "loaded")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -218,9 +289,19 @@ def _conflict(con, rel_path: str, table_id: str, years: list[int]) -> str | None
     return None
 
 
-def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
-    from agglo.parse import parse_file
+def _reject(con, report) -> None:
+    """Record a rejected file and its check results (one transaction)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        gate.store_results(con, report, "rejected")
+        gate.store_rejection(con, report)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
+
+def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
     rel = display_path(path)
     digest = file_hash(path)
     already = con.execute(
@@ -229,18 +310,44 @@ def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
     if already:
         return FileOutcome(rel, "unchanged")
     try:
-        result = parse_file(path, catalog=catalog)
-        _validate(result.records, rel)
+        result, sheets = gate.parse(path, catalog)
         years = sorted(int(y) for y in result.records["data_year"].unique())
         if not years:
             raise AggloError("no records found", file=rel)
-        conflict = _conflict(con, rel, result.table.table_id, years)
-        if conflict:
-            raise AggloError(conflict, file=rel)
     except AggloError as exc:
-        return FileOutcome(rel, "rejected", message=str(exc))
-    years = _publish(con, rel, digest, result, datetime.now(UTC).replace(tzinfo=None))
-    return FileOutcome(rel, "loaded", result.table.table_id, years, len(result.records))
+        report = gate.failure_report(rel, digest, "file_parses", str(exc))
+        _reject(con, report)
+        return FileOutcome(rel, "rejected", message=report.message())
+    report = gate.validate(
+        result, path, catalog=catalog, rel=rel, digest=digest, sheets=sheets, con=con
+    )
+    table_id = result.table.table_id
+    conflict = _conflict(con, rel, table_id, years)
+    if conflict:
+        extra = gate.failure_report(rel, digest, "table_year_unique", conflict, table_id, years)
+        report.results.extend(extra.results)
+    if not report.ok:
+        _reject(con, report)
+        return FileOutcome(
+            rel,
+            "rejected",
+            table_id,
+            years,
+            message=report.message(),
+            gate_seconds=report.seconds,
+        )
+    years = _publish(
+        con, rel, digest, result, datetime.now(UTC).replace(tzinfo=None), report=report
+    )
+    return FileOutcome(
+        rel,
+        "loaded",
+        table_id,
+        years,
+        len(result.records),
+        gate_seconds=report.seconds,
+        warnings=report.message("warnings"),
+    )
 
 
 def _prune_missing(con) -> list[str]:
@@ -270,23 +377,25 @@ def load_paths(
     full = targets is None
     files = discover(targets or [paths.raw_dir()])
     report = LoadReport()
-    con = connect(warehouse)
-    try:
-        if full:
-            report.pruned = _prune_missing(con)
-        show = progress and sys.stderr.isatty()
-        if show:
-            from rich.progress import Progress
+    with staged(warehouse or paths.warehouse_path()) as work:
+        con = connect(work)
+        try:
+            if full:
+                report.pruned = _prune_missing(con)
+            show = progress and sys.stderr.isatty()
+            if show:
+                from rich.progress import Progress
 
-            with Progress(transient=True) as bar:
-                task = bar.add_task("loading yearbook files", total=len(files))
+                with Progress(transient=True) as bar:
+                    task = bar.add_task("loading yearbook files", total=len(files))
+                    for path in files:
+                        bar.update(task, description=f"loading {path.name}")
+                        report.outcomes.append(load_file(con, path, catalog))
+                        bar.advance(task)
+            else:
                 for path in files:
-                    bar.update(task, description=f"loading {path.name}")
                     report.outcomes.append(load_file(con, path, catalog))
-                    bar.advance(task)
-        else:
-            for path in files:
-                report.outcomes.append(load_file(con, path, catalog))
-    finally:
-        con.close()
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
     return report

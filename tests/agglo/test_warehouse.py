@@ -30,7 +30,22 @@ indicators:
 """
 
 
-def write_table(path: Path, beijing: str = "40", tianjin: str = "35") -> Path:
+# The gate's settings for the three-province test table (the real tables expect 31 provinces).
+GATE = """
+table_id: test_output
+expected_provinces: 3
+indicators:
+  output: {base_unit: 元, province: [0, 1.0e+7], total: [1.0e+4, 1.0e+8]}
+"""
+
+
+def write_table(path: Path, beijing: str = "40", tianjin: str = "35", total: str | None = None):
+    """A three-province table whose national total adds up (unless ``total`` is given)."""
+    if total is None:
+        try:
+            total = f"{float(beijing) + float(tianjin) + 25:g}"
+        except ValueError:
+            total = "100"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         textwrap.dedent(
@@ -39,7 +54,7 @@ def write_table(path: Path, beijing: str = "40", tianjin: str = "35") -> Path:
             Test Output Table,,
             单位：万元,,
             地区,Region,产值 Output
-            全国,National Total,100
+            全国,National Total,{total}
             北  京,Beijing,{beijing}
             天  津,Tianjin,{tianjin}
             河  北,Hebei,25
@@ -58,6 +73,11 @@ def home(tmp_path, monkeypatch):
     (tmp_path / "dbt_project" / "seeds").symlink_to(real_seeds)
     (tmp_path / "raw" / "catalog").mkdir(parents=True)
     (tmp_path / "raw" / "catalog" / "test_output.yml").write_text(CATALOG, encoding="utf-8")
+    (tmp_path / "expectations").mkdir()
+    (tmp_path / "expectations" / "defaults.yml").symlink_to(
+        Path(__file__).resolve().parents[2] / "expectations" / "defaults.yml"
+    )
+    (tmp_path / "expectations" / "test_output.yml").write_text(GATE, encoding="utf-8")
     monkeypatch.setenv("AGGLO_HOME", str(tmp_path))
     monkeypatch.setenv("AGGLO_WAREHOUSE", str(tmp_path / "warehouse" / "agglo.duckdb"))
     return tmp_path
