@@ -1,0 +1,33 @@
+-- Innovation ratio: one row per province × year × industry with new-product sales revenue.
+-- innovation_ratio = new-product sales revenue of the industry / GDP of the province (both 元).
+with industry_values as (
+    select * from {{ ref('int_province_industry_values_pivoted') }}
+    where new_product_sales_yuan is not null
+),
+
+province_values as (
+    select
+        province_code,
+        year,
+        gdp_yuan
+    from {{ ref('int_province_year_values_pivoted') }}
+),
+
+final as (
+    select
+        industry_values.province_code,
+        industry_values.year,
+        industry_values.industry_code,
+        industry_values.new_product_sales_yuan,
+        industry_values.new_product_sales_source_table,
+        province_values.gdp_yuan,
+        industry_values.new_product_sales_yuan
+        / nullif(province_values.gdp_yuan, 0) as innovation_ratio
+    from industry_values
+    left join province_values
+        on
+            industry_values.province_code = province_values.province_code
+            and industry_values.year = province_values.year
+)
+
+select * from final

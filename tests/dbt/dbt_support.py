@@ -1,0 +1,165 @@
+"""Helpers of the dbt tests: building warehouses from raw/ and running dbt against them.
+
+The warehouse is loaded with the real loader (``agglo load`` of all of ``raw/``) into a temporary
+directory, ONCE per session, and ``dbt build`` runs against it with its target and log paths in
+the same temporary directory (the checkout's ``dbt_project/target`` is never touched).
+``AGGLO_DBT_PROJECT_DIR`` overrides the dbt project directory (default ``dbt_project/``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from agglo import paths, warehouse
+from agglo.parse import parse_file
+
+DBT = Path(sys.executable).parent / "dbt"
+YEARS = range(2006, 2016)
+INDUSTRIES = ("T", "T1", "T2", "T3", "T4", "T5")
+
+
+def project_dir() -> Path:
+    return Path(os.environ.get("AGGLO_DBT_PROJECT_DIR", paths.repo_root() / "dbt_project"))
+
+
+def demo_dir() -> Path:
+    path = paths.raw_dir() / "demo"
+    if not (path / "_truth" / "panel.csv").is_file():
+        pytest.fail(
+            f"demo extracts not found under {path}; run `make demo-data` (agglo demo-data)",
+            pytrace=False,
+        )
+    return path
+
+
+def demo_file(folder: str, year: int) -> Path:
+    """raw/demo/<folder>/<year>.<ext> (the extension varies by table)."""
+    found = sorted((demo_dir() / folder).glob(f"{year}.*"))
+    assert len(found) == 1, f"expected one file for {folder} {year}, found {found}"
+    return found[0]
+
+
+@dataclass
+class DbtRun:
+    """One ``dbt build`` against one warehouse."""
+
+    warehouse: Path
+    target: Path
+    returncode: int
+    output: str
+
+    @cached_property
+    def results(self) -> list[dict]:
+        return json.loads((self.target / "run_results.json").read_text())["results"]
+
+    @cached_property
+    def manifest(self) -> dict:
+        return json.loads((self.target / "manifest.json").read_text())
+
+    def tests(self) -> dict[str, dict]:
+        """unique_id → result of every data test."""
+        return {r["unique_id"]: r for r in self.results if r["unique_id"].startswith("test.")}
+
+    def failed(self) -> dict[str, dict]:
+        return {k: r for k, r in self.tests().items() if r["status"] != "pass"}
+
+    def failure_messages(self, unique_id: str) -> list[str]:
+        """The failure_message column of a failing test's stored failures."""
+        node = self.manifest["nodes"][unique_id]
+        relation = node.get("relation_name") or f"test_failures.{node['alias']}"
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return [m for (m,) in con.execute(f"select failure_message from {relation}").fetchall()]
+
+    def query(self, sql: str) -> pd.DataFrame:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).df()
+
+
+def run_dbt(args: list[str], warehouse_path: Path, work: Path) -> subprocess.CompletedProcess:
+    """One dbt command against ``warehouse_path``, with target and logs under ``work``."""
+    return subprocess.run(
+        [
+            str(DBT),
+            *args,
+            "--project-dir",
+            str(project_dir()),
+            "--profiles-dir",
+            str(project_dir()),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],  # fmt: skip
+        env=dict(os.environ, AGGLO_WAREHOUSE=str(warehouse_path)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def dbt_build(warehouse_path: Path, work: Path, *, test_everything: bool = False) -> DbtRun:
+    """``dbt build`` against ``warehouse_path``, target and logs under ``work``.
+
+    ``dbt build`` skips the models downstream of a failing test; with ``test_everything`` the
+    models are built first and then every test runs (so one broken input shows all the tests it
+    breaks). run_results.json then holds the test step.
+    """
+    steps = (
+        [["build", "--exclude-resource-type", "test"], ["test"]] if test_everything else [["build"]]
+    )
+    output, returncode = "", 0
+    for step in steps:
+        proc = run_dbt(step, warehouse_path, work)
+        output += proc.stdout + proc.stderr
+        returncode = returncode or proc.returncode
+    return DbtRun(warehouse_path, work / "target", returncode, output)
+
+
+def publish_unchecked(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Put a (deliberately broken) file's records into raw.records without the load gate.
+
+    The gate would refuse such a file; this stands for data that reached the warehouse some other
+    way, so that the dbt tests — the second line of defence — are shown to catch it.
+    """
+    result = parse_file(path)
+    records = result.records.copy()
+    records["source_file"] = str(path)
+    records["file_hash"] = warehouse.file_hash(path)
+    records = records[list(warehouse.RECORD_COLUMNS)]
+    table_id = result.table.table_id
+    years = sorted(int(y) for y in records["data_year"].unique())
+    for year in years:
+        con.execute(
+            "delete from raw.records where table_id = ? and data_year = ?", [table_id, year]
+        )
+        con.execute(
+            "delete from raw.load_log where table_id = ? and data_year = ?", [table_id, year]
+        )
+    con.register("incoming", records)
+    con.execute("insert into raw.records select * from incoming")
+    con.unregister("incoming")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for year, group in records.groupby("data_year"):
+        con.execute(
+            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?)",
+            [str(path), records["file_hash"].iloc[0], table_id, int(year), len(group),
+             int(group["province_code"].nunique()), now],
+        )  # fmt: skip
+
+
+def copy_warehouse(source: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
