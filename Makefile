@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## build: install, load raw/ into the warehouse, build the dbt models and their tests
-build: install load dbt
+## build: install, then load raw/, dbt build (models + tests) and estimate on a staged copy of the
+## warehouse that replaces it only when every step succeeded
+build: install
+	$(BIN)/agglo build
 	@echo "warehouse: $(AGGLO_WAREHOUSE)"
 
 load: install

@@ -35,9 +35,13 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         raise EstimationError(
             f"no warehouse at {warehouse}", hint="build it first (make build) or pass --warehouse"
         )
-    with duckdb.connect(str(warehouse)) as con:
+    from agglo.warehouse import staged
+
+    # On a copy swapped in when done, so readers never see a half-written results schema.
+    with staged(warehouse) as work, duckdb.connect(str(work)) as con:
         run = estimate(con, tables=args.tables, spec=args.spec, on_error="record")
         write_run(con, run)
+        con.execute("CHECKPOINT")
     fits = run.models.drop_duplicates(["table", "column_id"])
     failed = fits[fits["status"] != "ok"]
     n_warn = int(run.models["warnings"].map(len).sum())

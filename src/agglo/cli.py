@@ -53,6 +53,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from agglo.build import build
+
+    report = build(
+        warehouse=Path(args.warehouse) if args.warehouse else None,
+        progress=not args.quiet,
+        estimate=not args.no_estimate,
+    )
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from agglo.demo import generate
 
@@ -93,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse", help="DuckDB file for year-on-year checks (default: the warehouse)"
     )
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser(
+        "build", help="load raw/, dbt build (models + tests) and estimate, published atomically"
+    )
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--no-estimate", action="store_true", help="stop after dbt build")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("demo-data", help="regenerate the simulated demo yearbook extracts")
     p.add_argument("--out", help="output folder (default: raw/demo)")

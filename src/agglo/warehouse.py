@@ -371,13 +371,19 @@ def load_paths(
     warehouse: Path | None = None,
     catalog: Catalog | None = None,
     progress: bool = True,
+    stage: bool = True,
 ) -> LoadReport:
-    """Load files (default: everything under ``raw/``) and report what happened to each."""
+    """Load files (default: everything under ``raw/``) and report what happened to each.
+
+    ``stage=False`` writes into ``warehouse`` directly: for a caller that already works on a staged
+    copy (``agglo build``).
+    """
     catalog = catalog or load_catalog()
     full = targets is None
     files = discover(targets or [paths.raw_dir()])
     report = LoadReport()
-    with staged(warehouse or paths.warehouse_path()) as work:
+    target = warehouse or paths.warehouse_path()
+    with staged(target) if stage else contextlib.nullcontext(target) as work:
         con = connect(work)
         try:
             if full:

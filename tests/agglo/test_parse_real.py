@@ -346,7 +346,8 @@ def test_inspect_csv(yearbooks_dir, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split(",") == INSPECT_COLUMNS
     assert len(lines) == 1 + 36 * 4
-    assert "st_hightech_operation,st,2015,province,11,,北京,T,enterprises,805.0,个,805,," in lines[6]
+    expected = "st_hightech_operation,st,2015,province,11,,北京,T,enterprises,805.0,个,805,,"
+    assert expected in lines[6]
 
 
 def test_inspect_json_provinces_only(yearbooks_dir, capsys):

@@ -1,0 +1,107 @@
+"""``agglo build``: load raw/, run dbt, estimate, all on one staged copy of the warehouse.
+
+Analysts may have the warehouse open while a build runs. Building on a copy and swapping it in at
+the end (``agglo.warehouse.staged``) means they see the previous complete warehouse until the new
+one is complete, and a failing step (a dbt test, a crash) publishes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agglo import paths
+from agglo.errors import AggloError
+from agglo.warehouse import LoadReport, load_paths, staged
+
+
+@dataclass
+class BuildReport:
+    load: LoadReport
+    timings: dict[str, float] = field(default_factory=dict)
+    estimate_summary: str = ""
+    estimate_ok: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.load.ok and self.estimate_ok
+
+    def summary(self) -> str:
+        steps = ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items())
+        lines = [f"load: {self.load.summary()}"]
+        if self.estimate_summary:
+            lines.append(f"estimate: {self.estimate_summary}")
+        lines.append(f"timings: {steps}")
+        return "\n".join(lines)
+
+
+def dbt_executable() -> str:
+    """The dbt beside this interpreter (the project's venv), else whatever is on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(command: str, warehouse: Path, *extra: str) -> None:
+    """Run a dbt command against ``warehouse``; raise with dbt's own report when it fails."""
+    project = paths.repo_root() / "dbt_project"
+    env = {**os.environ, "AGGLO_WAREHOUSE": str(warehouse)}
+    args = [
+        dbt_executable(),
+        command,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+    ]
+    proc = subprocess.run(
+        [*args, *extra], env=env, cwd=paths.repo_root(), capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
+        raise AggloError(
+            f"dbt {command} failed; the warehouse was left as it was.\n{tail}",
+            hint="read the failing model or test above; fix the input file or the model and "
+            "run `make build` again",
+        )
+
+
+def _estimate(warehouse: Path) -> tuple[str, bool]:
+    import duckdb
+
+    from estimation.results_store import write_run
+    from estimation.run import estimate
+
+    with duckdb.connect(str(warehouse)) as con:
+        run = estimate(con, on_error="record")
+        write_run(con, run)
+        con.execute("CHECKPOINT")
+    fits = run.models.drop_duplicates(["table", "column_id"])
+    failed = fits[fits["status"] != "ok"]
+    text = f"run {run.run_id}: {len(fits)} fits, {len(failed)} failed"
+    for _, row in failed.iterrows():
+        text += f"\n  FAILED table {row['table']} {row['column_id']}: {'; '.join(row['warnings'])}"
+    return text, failed.empty
+
+
+def build(
+    *, warehouse: Path | None = None, progress: bool = True, estimate: bool = True
+) -> BuildReport:
+    """Load every file of raw/, build the dbt project (models + tests), estimate Tables 1–8."""
+    timings: dict[str, float] = {}
+    with staged(warehouse or paths.warehouse_path()) as work:
+        t0 = time.perf_counter()
+        report = BuildReport(load=load_paths(None, warehouse=work, progress=progress, stage=False))
+        timings["load"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_dbt("build", work, "--quiet")
+        timings["dbt build"] = time.perf_counter() - t0
+        if estimate:
+            t0 = time.perf_counter()
+            report.estimate_summary, report.estimate_ok = _estimate(work)
+            timings["estimate"] = time.perf_counter() - t0
+    report.timings = timings
+    return report
