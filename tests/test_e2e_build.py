@@ -1,0 +1,119 @@
+"""End to end: `agglo build` on the shipped demo data, as `make build` runs it on a fresh clone.
+
+One build into a fresh warehouse (load + dbt build + estimate), then what an analyst would query:
+every demo table and year in `raw`, all eight tables in `results`, the demo ground truth recovered,
+and a second build that changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import duckdb
+import pytest
+
+from agglo import paths
+from agglo.catalog import load_catalog
+from agglo.cli import main
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+YEARS = set(range(2006, 2016))
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e2e") / "agglo.duckdb"
+    assert main(["build", "--quiet", "--warehouse", str(path)]) == 0
+    return path
+
+
+def query(path, sql, params=None):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def demo_tables() -> list[str]:
+    demo = paths.raw_dir() / "demo"
+    return sorted(t.table_id for t in load_catalog() if any(demo.glob(f"{t.yearbook}/{t.table}/*")))
+
+
+def test_every_demo_table_and_year_is_in_raw(warehouse):
+    tables = demo_tables()
+    assert len(tables) >= 12
+    loaded = {
+        (table, year)
+        for table, year in query(warehouse, "SELECT table_id, data_year FROM raw.load_log")
+    }
+    for table in tables:
+        assert {y for t, y in loaded if t == table} >= YEARS, table
+    counts = dict(
+        query(
+            warehouse,
+            "SELECT table_id, count(DISTINCT province_code) FROM raw.records "
+            "WHERE entity_kind = 'province' GROUP BY 1",
+        )
+    )
+    assert {t: counts.get(t) for t in tables if t != "csy_exchange_rate"} == {
+        t: 31 for t in tables if t != "csy_exchange_rate"
+    }
+    assert query(warehouse, "SELECT count(*) FROM raw.load_rejections") == [(0,)]
+
+
+def test_marts_and_all_eight_tables_are_built(warehouse):
+    assert query(warehouse, "SELECT count(*) FROM marts.fct_estimation_panel") == [(31 * 10 * 6,)]
+    tables = query(warehouse, 'SELECT DISTINCT "table" FROM results.estimates ORDER BY 1')
+    assert [t for (t,) in tables] == list(range(1, 9))
+    status = query(warehouse, "SELECT status, count(*) FROM results.models GROUP BY 1")
+    assert dict(status).keys() == {"ok"}
+    (run,) = query(
+        warehouse, "SELECT spec_hash, data_hash, package_versions, n_failed FROM results.runs"
+    )
+    assert len(run[0]) >= 12 and len(run[1]) >= 12 and "linearmodels" in run[2] and run[3] == 0
+    nan = query(
+        warehouse,
+        "SELECT count(*) FROM results.estimates WHERE reported AND (coef IS NULL OR isnan(coef))",
+    )
+    assert nan == [(0,)]
+
+
+def test_demo_ground_truth_is_recovered(warehouse):
+    """Tables 1-2 (3SLS) on the demo panel find the generator's true slopes for T1-T5."""
+    truth = {}
+    with (paths.raw_dir() / "demo" / "_truth" / "parameters.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["sampling_sd"] and row["term"] != "const" and row["industry"] != "T":
+                truth[(row["equation"], row["industry"], row["term"])] = (
+                    float(row["true_value"]),
+                    float(row["sampling_sd"]),
+                )
+    assert len(truth) == 2 * 5 * 5
+    estimates = query(
+        warehouse,
+        "SELECT equation, sample_industry, term, coef, std_err FROM results.estimates "
+        "WHERE \"table\" IN (1, 2) AND reported AND estimator = '3sls'",
+    )
+    found = {(eq, ind, term): (coef, se) for eq, ind, term, coef, se in estimates}
+    misses = []
+    for key, (true, sd) in truth.items():
+        coef, se = found[key]
+        # 4 sampling sds of the generator's own Monte Carlo, plus the yearbook rounding's share
+        if abs(coef - true) > 4 * sd + 0.02:
+            misses.append((key, true, coef, sd))
+    assert not misses
+
+
+def test_second_build_changes_nothing(warehouse):
+    def state():
+        return (
+            query(warehouse, "SELECT * FROM raw.load_log ORDER BY ALL"),
+            query(warehouse, "SELECT count(*) FROM raw.records"),
+            query(warehouse, "SELECT run_id, count(*) FROM results.estimates GROUP BY 1"),
+        )
+
+    before = state()
+    assert main(["build", "--quiet", "--warehouse", str(warehouse)]) == 0
+    assert state() == before
