@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 from linearmodels import PanelOLS, RandomEffects
 from numpy.testing import assert_allclose
-from panel_data import knock_out, simulate_panel
 from scipy import stats
 
 from estimation.panel import adjusted_within_r2, fit_fe, hausman
 from estimation.run import estimate
 from estimation.sample import SingularDesignError
+from estimation.simulate import knock_out
+from estimation.simulate import simulate_system_panel as simulate_panel
 from estimation.spec import Covariance
 
 BETA = {"x1": 1.0, "x2": -0.5}

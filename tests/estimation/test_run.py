@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 import yaml
 from numpy.testing import assert_allclose
-from panel_data import knock_out, simulate_panel
 
 from estimation import results_store
 from estimation.results_store import read_results, write_run
 from estimation.run import ESTIMATE_COLUMNS, MODEL_COLUMNS, estimate
 from estimation.sample import SampleError, SingularDesignError
+from estimation.simulate import knock_out
+from estimation.simulate import simulate_system_panel as simulate_panel
 from estimation.spec import DEFAULT_SPEC, EstimationError, SpecError, load_spec, parse_spec
 
 SPEC = load_spec()

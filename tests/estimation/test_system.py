@@ -9,11 +9,12 @@ import pytest
 from linearmodels import IV2SLS
 from linearmodels.system import IV3SLS
 from numpy.testing import assert_allclose
-from panel_data import AGGLOMERATION, INNOVATION, simulate_panel
 from scipy import stats
 
 from estimation.run import estimate
 from estimation.sample import SingularDesignError
+from estimation.simulate import AGGLOMERATION, INNOVATION
+from estimation.simulate import simulate_system_panel as simulate_panel
 from estimation.spec import Covariance, Equation, EstimationError, load_spec
 from estimation.system import fit_3sls
 

@@ -7,11 +7,11 @@ import re
 
 import pandas as pd
 import pytest
-from panel_data import simulate_panel
 
 from agglo import paths
 from estimation.published import REFERENCE_CSV, load_published
 from estimation.run import estimate, stars
+from estimation.simulate import simulate_system_panel as simulate_panel
 from estimation.tables import render_tables, table_grid, term_label, write_tables
 
 SHARED_CSV = paths.shared_dir() / "paper" / "published_coefficients.csv"
