@@ -8,7 +8,7 @@ export AGGLO_WAREHOUSE ?= $(CURDIR)/warehouse/agglo.duckdb
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: install build load dbt test lint format bench docs demo-data clean dq-docs
+.PHONY: install build load dbt test lint format bench docs demo-data clean dq-docs report browser-deps
 
 install: $(STAMP)
 
@@ -32,8 +32,17 @@ dbt: install
 	$(DBT) build $(DBT_ARGS) --quiet
 
 ## test: install if needed, then the whole test suite (unit, reference, end-to-end)
-test: install
+test: install browser-deps
 	$(BIN)/pytest
+
+## browser-deps: headless Chromium + chromedriver for the report's browser test (Debian packages)
+browser-deps:
+	@(test -x /usr/bin/chromium && test -x /usr/bin/chromedriver) || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver)
+
+## report: static HTML replication report of the warehouse (reports/report/index.html)
+report: install
+	$(BIN)/agglo report
 
 lint: install
 	$(BIN)/ruff check src estimation tests bench

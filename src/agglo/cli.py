@@ -73,6 +73,18 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from agglo.report import build_report
+
+    files = build_report(
+        Path(args.warehouse) if args.warehouse else None,
+        Path(args.out) if args.out else None,
+        year=args.year,
+    )
+    print(files.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agglo",
@@ -118,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: raw/demo)")
     p.add_argument("--seed", type=int, default=20061231)
     p.set_defaults(func=_cmd_demo_data)
+
+    p = sub.add_parser(
+        "report", help="write the static HTML replication report (default: reports/report/)"
+    )
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--out", help="output folder (default: reports/report)")
+    p.add_argument("--year", type=int, help="year of the ranked bar charts (default: the last)")
+    p.set_defaults(func=_cmd_report)
 
     from estimation.cli import add_subcommands as add_estimation_subcommands
 

@@ -1,0 +1,127 @@
+"""``report.md``: the report's content as Markdown (tables via :mod:`estimation.tables`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from agglo.report.html import num, pct
+from agglo.report.tables import AGREEMENT_LEGEND, PaperTable, markdown
+
+
+def _table(frame: pd.DataFrame) -> str:
+    heads = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "|".join("---" for _ in heads) + "|"]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines)
+
+
+def render(ctx: dict[str, Any], tables: list[PaperTable], diagnostics: pd.DataFrame) -> str:
+    out = ["# Replication report: high-tech agglomeration × regional innovation", ""]
+    out.append(f"Warehouse `{ctx['warehouse']}`, built {ctx['built_at']}.")
+    if ctx["simulated"]:
+        out += [
+            "",
+            "> **Simulated data.** The loaded yearbook files come from `raw/demo/`: simulated "
+            "extracts, not real statistics. Agreement with the paper is not expected.",
+        ]
+    out += ["", "## Summary: agreement with the published tables", ""]
+    summary = pd.DataFrame(ctx["summary"])
+    summary["same sign"] = [
+        f"{n} ({pct(s)})"
+        for n, s in zip(summary["same_sign"], summary["share_same_sign"], strict=True)
+    ]
+    summary["same stars"] = [
+        f"{n} ({pct(s)})"
+        for n, s in zip(summary["same_stars"], summary["share_same_stars"], strict=True)
+    ]
+    out.append(
+        _table(
+            summary[
+                ["table", "compared", "same sign", "same stars", "not_estimated", "no_published"]
+            ]
+        )
+    )
+    out += [
+        "",
+        "## Data",
+        "",
+        f"{ctx['n_files']} files loaded ({ctx['n_loads']} table-years); "
+        f"{ctx['dq_errors']} failed DQ error checks, {ctx['dq_warnings']} failed DQ warning "
+        "checks.",
+        "",
+    ]
+    loads = pd.DataFrame(ctx["loads"])
+    if len(loads):
+        loads = loads.assign(file_hash=loads["file_hash"].str[:12])
+        out.append(
+            _table(
+                loads[
+                    [
+                        "table_id",
+                        "first_year",
+                        "last_year",
+                        "file_path",
+                        "file_hash",
+                        "n_records",
+                        "dq_errors",
+                        "dq_warnings",
+                    ]
+                ]
+            )
+        )
+    cov = ctx["coverage"]
+    out += ["", f"![{cov.title}]({cov.file})", "", "## Figures 1–5", ""]
+    for f in ctx["figures"]:
+        for key in ("scatter", "bars"):
+            out += [f"![{f[key].title}]({f[key].file})", "", f"*{f[key].caption}*", ""]
+    for t in tables:
+        out += ["## " + t.title, "", markdown(t).split("\n", 2)[2], ""]
+    out += ["## Diagnostics", ""]
+    if len(diagnostics):
+        d = diagnostics.copy()
+        for test in ("ar2", "sargan", "hansen", "hausman"):
+            d[f"{test} p"] = [
+                num(p, ".3f") + (" ✗" if r else "")
+                for p, r in zip(d[f"{test}_p"], d[f"{test}_rejects"], strict=True)
+            ]
+        d["instruments / groups"] = [
+            (f"{num(i, 'd')} / {num(g, 'd')}" + (" ✗" if flag else "")) if num(i, "d") else ""
+            for i, g, flag in zip(
+                d["instruments"], d["groups"], d["too_many_instruments"], strict=True
+            )
+        ]
+        out.append(
+            _table(
+                d[
+                    [
+                        "table",
+                        "column",
+                        "status",
+                        "nobs",
+                        "instruments / groups",
+                        "ar2 p",
+                        "sargan p",
+                        "hansen p",
+                        "hausman p",
+                    ]
+                ]
+            )
+        )
+        out += ["", "✗: more instruments than groups, or the test rejects at p < 0.05.", ""]
+    out += ["## Provenance", ""]
+    for r in ctx["runs"]:
+        out += [
+            f"- run id `{r['run_id']}`, spec hash `{r['spec_hash']}`, data hash `{r['data_hash']}`"
+        ]
+    versions = ", ".join(f"{k} {v}" for k, v in ctx["versions"].items())
+    out += [
+        f"- package versions: {versions}",
+        f"- report built {ctx['built_at']}",
+        "",
+        AGREEMENT_LEGEND,
+        "",
+    ]
+    return "\n".join(out)
