@@ -177,7 +177,7 @@ def _published_diagnostic(key: str, p: pd.DataFrame) -> str:
 # ------------------------------------------------------------------------------------- rendering
 
 
-def _notes_text(stat_kinds: Iterable[str]) -> str:
+def notes_text(stat_kinds: Iterable[str]) -> str:
     kinds = "/".join(sorted(set(stat_kinds))) or "z"
     return (
         f"Ours: coefficient with stars (* p < 0.10, ** p < 0.05, *** p < 0.01), {kinds} statistic "
@@ -246,7 +246,7 @@ def render_tables(
         grid, notes = table_grid(number, estimates, models, spec=spec, published=published)
         kinds = estimates.loc[estimates["table"] == number, "stat_kind"].dropna()
         title = f"Table {number}. {spec.table(number).title}"
-        parts.append(render(grid, title, notes, _notes_text(kinds)))
+        parts.append(render(grid, title, notes, notes_text(kinds)))
     return "\n".join(parts)
 
 

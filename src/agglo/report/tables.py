@@ -17,7 +17,7 @@ from estimation.spec import Spec
 from estimation.tables import (
     DIAGNOSTIC_ROWS,
     ESTIMATOR_LABELS,
-    _notes_text,
+    notes_text,
     table_grid,
     term_label,
     to_latex,
@@ -94,7 +94,7 @@ def build_table(
         title=f"Table {number}. {table.title}",
         grid=grid,
         notes=notes,
-        legend=_notes_text(kinds),
+        legend=notes_text(kinds),
         full=full,
         status=status,
         summary=summary,
