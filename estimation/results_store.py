@@ -31,6 +31,18 @@ from estimation.run import ESTIMATE_COLUMNS, MODEL_COLUMNS, RunResult
 
 SCHEMA = "results"
 
+# The columns that identify a fit's equation (estimation.run.FIT_COLUMNS), leading both tables.
+_FIT_DDL = """    run_id varchar not null,
+    "table" integer not null,
+    column_id varchar not null,
+    sample_industry varchar not null,
+    sample_region varchar not null,
+    estimator varchar not null,
+    equation varchar not null,
+    reported boolean not null,
+    dependent varchar not null,
+"""
+
 DDL = f"""
 create schema if not exists {SCHEMA};
 create table if not exists {SCHEMA}.runs (
@@ -46,16 +58,7 @@ create table if not exists {SCHEMA}.runs (
     spec_path varchar
 );
 create table if not exists {SCHEMA}.estimates (
-    run_id varchar not null,
-    "table" integer not null,
-    column_id varchar not null,
-    sample_industry varchar not null,
-    sample_region varchar not null,
-    estimator varchar not null,
-    equation varchar not null,
-    reported boolean not null,
-    dependent varchar not null,
-    term varchar not null,
+{_FIT_DDL}    term varchar not null,
     term_order integer not null,
     coef double,
     std_err double,
@@ -68,16 +71,7 @@ create table if not exists {SCHEMA}.estimates (
     primary key (run_id, "table", column_id, equation, term)
 );
 create table if not exists {SCHEMA}.models (
-    run_id varchar not null,
-    "table" integer not null,
-    column_id varchar not null,
-    sample_industry varchar not null,
-    sample_region varchar not null,
-    estimator varchar not null,
-    equation varchar not null,
-    reported boolean not null,
-    dependent varchar not null,
-    status varchar not null,
+{_FIT_DDL}    status varchar not null,
     nobs integer,
     n_groups integer,
     n_instruments integer,

@@ -42,7 +42,8 @@ from estimation.system import fit_3sls
 
 PANEL_RELATION = "marts.fct_estimation_panel"
 
-ESTIMATE_COLUMNS = [
+# Identify a fit's equation: the leading columns of both result tables.
+FIT_COLUMNS = [
     "table",
     "column_id",
     "sample_industry",
@@ -51,6 +52,10 @@ ESTIMATE_COLUMNS = [
     "equation",
     "reported",
     "dependent",
+]
+
+ESTIMATE_COLUMNS = [
+    *FIT_COLUMNS,
     "term",
     "term_order",
     "coef",
@@ -64,14 +69,7 @@ ESTIMATE_COLUMNS = [
 ]
 
 MODEL_COLUMNS = [
-    "table",
-    "column_id",
-    "sample_industry",
-    "sample_region",
-    "estimator",
-    "equation",
-    "reported",
-    "dependent",
+    *FIT_COLUMNS,
     "status",
     "nobs",
     "n_groups",
