@@ -73,6 +73,9 @@ class RefData:
                 self._province_names[normalize_label(name)] = p.code
         for r in _read_seed("province_name_variants", self.directory):
             self._province_names[normalize_label(r["name_variant"])] = r["province_code"]
+        self.aggregates = {
+            r["aggregate_code"]: r for r in _read_seed("dim_aggregate", self.directory)
+        }
         self._aggregates = {
             normalize_label(r["name_variant"]): r["aggregate_code"]
             for r in _read_seed("aggregate_name_variants", self.directory)

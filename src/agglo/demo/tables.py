@@ -24,13 +24,6 @@ from agglo.refdata import refdata
 # full 北京市 / 内蒙古自治区; ideographic 北\u3000京 (full-width space).
 NAME_STYLES = ("short", "spaced4", "short", "full", "spaced2", "short", "ideographic")
 REGIONS = ("east", "central", "west")
-AGGREGATE_ZH = {"national": "全国", "east": "东部地区", "central": "中部地区", "west": "西部地区"}
-AGGREGATE_EN = {
-    "national": "National Total",
-    "east": "Eastern Region",
-    "central": "Central Region",
-    "west": "Western Region",
-}
 
 INDUSTRY_ZH_OLD = {
     "T": "高技术产业",
@@ -480,7 +473,7 @@ def province_label(code: str, style: str) -> str:
 
 
 def aggregate_label(code: str, style: str) -> str:
-    name = AGGREGATE_ZH[code]
+    name = refdata().aggregates[code]["name_zh"]
     if code == "national" and style in ("spaced4", "spaced2"):
         return name[0] + ("    " if style == "spaced4" else "  ") + name[1]
     return name
@@ -489,7 +482,7 @@ def aggregate_label(code: str, style: str) -> str:
 def aggregate_label_en(code: str, year: int) -> str:
     if code == "central" and year % 2:
         return "Middle Region"
-    return AGGREGATE_EN[code]
+    return refdata().aggregates[code]["name_en"]
 
 
 # -- values ---------------------------------------------------------------------------------------
