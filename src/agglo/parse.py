@@ -45,7 +45,7 @@ import pandas as pd
 from agglo.catalog import Catalog, IndicatorSpec, TableSpec, load_catalog
 from agglo.errors import LayoutError, UnknownTableError
 from agglo.readers import Sheet, column_letter, read_workbook
-from agglo.refdata import RefData, normalize_label
+from agglo.refdata import RefData
 from agglo.refdata import refdata as default_refdata
 
 RECORD_COLUMNS = [
@@ -482,13 +482,7 @@ class _Parser:
         for cand in [text, *text.split("\n")]:
             if code := self.rd.industry_code(cand):
                 return code
-        key = normalize_label(text)
-        found = [
-            (len(variant), code)
-            for variant, code in self.rd._industry_names.items()
-            if len(variant) >= 4 and variant in key
-        ]
-        return max(found)[1] if found else None
+        return self.rd.industry_code_within(text)
 
     # -- columns -----------------------------------------------------------------------------
     def columns(

@@ -112,6 +112,19 @@ class RefData:
     def industry_code(self, label: str) -> str | None:
         return self._industry_names.get(normalize_label(label))
 
+    def industry_code_within(self, text: str) -> str | None:
+        """Industry whose name (4+ characters) occurs inside ``text``, longest name first.
+
+        For headings that wrap an industry name in other words (``五、医药制造业 Medicines``).
+        """
+        key = normalize_label(text)
+        found = [
+            (len(variant), code)
+            for variant, code in self._industry_names.items()
+            if len(variant) >= 4 and variant in key
+        ]
+        return max(found)[1] if found else None
+
     # -- units -------------------------------------------------------------------------------
     def unit(self, text: str) -> str | None:
         """Canonical unit of a unit text (``万元``, ``(10 000 yuan)``, ``单位：亿元``) or None."""
