@@ -32,33 +32,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from agglo import gate, paths
 from agglo.catalog import Catalog, load_catalog
 from agglo.errors import AggloError
+from agglo.parse import RECORD_COLUMNS as PARSED_COLUMNS
 
 SUPPORTED_SUFFIXES = {".xls", ".xlsx", ".csv", ".htm", ".html"}
 
+# raw.records holds the parser's tidy records (the contract) plus the file's content hash.
+_NOT_VARCHAR = {"data_year": "INTEGER", "value": "DOUBLE", "source_row": "INTEGER"}
+_NOT_NULL = {"table_id", "yearbook", "data_year", "entity_kind", "indicator", "source_file"}
 RECORD_COLUMNS = {
-    "table_id": "VARCHAR NOT NULL",
-    "yearbook": "VARCHAR NOT NULL",
-    "data_year": "INTEGER NOT NULL",
-    "entity_kind": "VARCHAR NOT NULL",
-    "province_code": "VARCHAR",
-    "aggregate_code": "VARCHAR",
-    "name_raw": "VARCHAR",
-    "industry_code": "VARCHAR",
-    "indicator": "VARCHAR NOT NULL",
-    "value": "DOUBLE",
-    "unit": "VARCHAR",
-    "value_raw": "VARCHAR",
-    "value_flag": "VARCHAR",
-    "source_file": "VARCHAR NOT NULL",
-    "source_sheet": "VARCHAR",
-    "source_row": "INTEGER",
-    "source_col": "VARCHAR",
-    "source_cell": "VARCHAR",
+    **{
+        name: _NOT_VARCHAR.get(name, "VARCHAR") + (" NOT NULL" if name in _NOT_NULL else "")
+        for name in PARSED_COLUMNS
+    },
     "file_hash": "VARCHAR NOT NULL",
 }
 
@@ -98,6 +87,12 @@ def display_path(path: Path) -> str:
         return path.relative_to(paths.repo_root()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def stored_file(rel: str) -> Path:
+    """The file a stored path names (the inverse of :func:`display_path`)."""
+    path = Path(rel)
+    return path if path.is_absolute() else paths.repo_root() / path
 
 
 def discover(roots: Iterable[Path]) -> list[Path]:
@@ -208,24 +203,12 @@ def staged(warehouse: Path) -> Iterator[Path]:
         lock.close()
 
 
-def _validate(records: pd.DataFrame, where: str) -> None:
-    """Refuse records the warehouse must not hold (kept for callers; the gate checks this too)."""
-    bad = records[records["value_flag"] == "invalid"]
-    if not bad.empty:
-        first = bad.iloc[0]
-        cells = ", ".join(f"{r.source_cell} {r.value_raw!r}" for r in bad.head(5).itertuples())
-        raise AggloError(
-            f"{len(bad)} cell(s) are not numbers: {cells}",
-            file=where,
-            sheet=first["source_sheet"],
-            hint="fix the cells in the file (footnote marks, stray text) and load it again",
-        )
+def publish(con, rel_path: str, digest: str, result, loaded_at: datetime, report=None) -> list[int]:
+    """Replace the file's table-years (and record the gate's results) in one transaction.
 
-
-def _publish(
-    con, rel_path: str, digest: str, result, loaded_at: datetime, report=None
-) -> list[int]:
-    """Replace the file's table-years (and record the gate's results) in one transaction."""
+    No checks here: :func:`load_file` runs the gate first (tests call this directly to put data
+    the gate would refuse into a warehouse).
+    """
     records = result.records.copy()
     records["file_hash"] = digest
     records["source_file"] = rel_path
@@ -280,8 +263,7 @@ def _conflict(con, rel_path: str, table_id: str, years: list[int]) -> str | None
         [table_id, rel_path, years],
     ).fetchall()
     for other, year in rows:
-        other_path = Path(other) if Path(other).is_absolute() else paths.repo_root() / other
-        if other_path.exists():
+        if stored_file(other).exists():
             return (
                 f"{table_id} {year} is already loaded from {other}; two files cannot provide the "
                 "same table-year. Remove one of them (e.g. the demo file) and load again."
@@ -336,9 +318,7 @@ def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
             message=report.message(),
             gate_seconds=report.seconds,
         )
-    years = _publish(
-        con, rel, digest, result, datetime.now(UTC).replace(tzinfo=None), report=report
-    )
+    years = publish(con, rel, digest, result, datetime.now(UTC).replace(tzinfo=None), report=report)
     return FileOutcome(
         rel,
         "loaded",
@@ -352,11 +332,8 @@ def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
 
 def _prune_missing(con) -> list[str]:
     """Drop what was loaded from files that no longer exist (a full load mirrors raw/)."""
-    gone = []
-    for (rel,) in con.execute("SELECT DISTINCT file_path FROM raw.load_log").fetchall():
-        p = Path(rel) if Path(rel).is_absolute() else paths.repo_root() / rel
-        if not p.exists():
-            gone.append(rel)
+    rows = con.execute("SELECT DISTINCT file_path FROM raw.load_log").fetchall()
+    gone = [rel for (rel,) in rows if not stored_file(rel).exists()]
     for rel in gone:
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM raw.records WHERE source_file = ?", [rel])

@@ -133,30 +133,8 @@ def publish_unchecked(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     The gate would refuse such a file; this stands for data that reached the warehouse some other
     way, so that the dbt tests — the second line of defence — are shown to catch it.
     """
-    result = parse_file(path)
-    records = result.records.copy()
-    records["source_file"] = str(path)
-    records["file_hash"] = warehouse.file_hash(path)
-    records = records[list(warehouse.RECORD_COLUMNS)]
-    table_id = result.table.table_id
-    years = sorted(int(y) for y in records["data_year"].unique())
-    for year in years:
-        con.execute(
-            "delete from raw.records where table_id = ? and data_year = ?", [table_id, year]
-        )
-        con.execute(
-            "delete from raw.load_log where table_id = ? and data_year = ?", [table_id, year]
-        )
-    con.register("incoming", records)
-    con.execute("insert into raw.records select * from incoming")
-    con.unregister("incoming")
     now = datetime.now(UTC).replace(tzinfo=None)
-    for year, group in records.groupby("data_year"):
-        con.execute(
-            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?)",
-            [str(path), records["file_hash"].iloc[0], table_id, int(year), len(group),
-             int(group["province_code"].nunique()), now],
-        )  # fmt: skip
+    warehouse.publish(con, str(path), warehouse.file_hash(path), parse_file(path), now)
 
 
 def copy_warehouse(source: Path, target: Path) -> Path:
