@@ -26,8 +26,7 @@ def _warehouse(arg: str | None) -> Path:
 def _cmd_estimate(args: argparse.Namespace) -> int:
     import duckdb
 
-    from estimation.results_store import write_run
-    from estimation.run import estimate
+    from estimation.results_store import estimate_and_store, run_failed
     from estimation.spec import EstimationError
 
     warehouse = _warehouse(args.warehouse)
@@ -39,20 +38,9 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
     # On a copy swapped in when done, so readers never see a half-written results schema.
     with staged(warehouse) as work, duckdb.connect(str(work)) as con:
-        run = estimate(con, tables=args.tables, spec=args.spec, on_error="record")
-        write_run(con, run)
-        con.execute("CHECKPOINT")
-    fits = run.models.drop_duplicates(["table", "column_id"])
-    failed = fits[fits["status"] != "ok"]
-    n_warn = int(run.models["warnings"].map(len).sum())
-    print(
-        f"run {run.run_id}: tables {', '.join(map(str, run.tables))}; {len(fits)} fits, "
-        f"{len(failed)} failed, {len(run.estimates)} estimates, {n_warn} warnings "
-        f"(results.models.warnings) -> {warehouse}"
-    )
-    for _, row in failed.iterrows():
-        print(f"FAILED table {row['table']} {row['column_id']}: {'; '.join(row['warnings'])}")
-    return 1 if len(failed) else 0
+        run, summary = estimate_and_store(con, tables=args.tables, spec=args.spec)
+    print(f"{summary}\n-> {warehouse}")
+    return 1 if run_failed(run) else 0
 
 
 def _cmd_tables(args: argparse.Namespace) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from estimation.run import ESTIMATE_COLUMNS, MODEL_COLUMNS, RunResult
+from estimation.run import ESTIMATE_COLUMNS, MODEL_COLUMNS, RunResult, estimate
 
 SCHEMA = "results"
 
@@ -229,3 +229,33 @@ def read_results(con: Any, tables: list[int] | None = None) -> tuple[pd.DataFram
         pd.concat(est, ignore_index=True) if est else empty_e,
         pd.concat(mod, ignore_index=True) if mod else empty_m,
     )
+
+
+def estimate_and_store(
+    con: Any, *, tables: list[int] | None = None, spec: Any = None
+) -> tuple[RunResult, str]:
+    """Fit the tables (a failed fit is recorded, not raised), write the run and checkpoint.
+
+    What ``agglo estimate`` and ``agglo build`` do on their staged copy of the warehouse. Returns
+    the run and a summary for the terminal, with one line per failed fit.
+    """
+    run = estimate(con, tables=tables, spec=spec, on_error="record")
+    write_run(con, run)
+    con.execute("CHECKPOINT")
+    fits = run.models.drop_duplicates(["table", "column_id"])
+    failed = fits[fits["status"] != "ok"]
+    n_warn = int(run.models["warnings"].map(len).sum())
+    lines = [
+        f"run {run.run_id}: tables {', '.join(map(str, run.tables))}; {len(fits)} fits, "
+        f"{len(failed)} failed, {len(run.estimates)} estimates, {n_warn} warnings "
+        "(results.models.warnings)"
+    ]
+    lines += [
+        f"FAILED table {row['table']} {row['column_id']}: {'; '.join(row['warnings'])}"
+        for _, row in failed.iterrows()
+    ]
+    return run, "\n".join(lines)
+
+
+def run_failed(run: RunResult) -> bool:
+    return bool((run.models["status"] != "ok").any())

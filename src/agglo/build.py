@@ -72,19 +72,11 @@ def run_dbt(command: str, warehouse: Path, *extra: str) -> None:
 def _estimate(warehouse: Path) -> tuple[str, bool]:
     import duckdb
 
-    from estimation.results_store import write_run
-    from estimation.run import estimate
+    from estimation.results_store import estimate_and_store, run_failed
 
     with duckdb.connect(str(warehouse)) as con:
-        run = estimate(con, on_error="record")
-        write_run(con, run)
-        con.execute("CHECKPOINT")
-    fits = run.models.drop_duplicates(["table", "column_id"])
-    failed = fits[fits["status"] != "ok"]
-    text = f"run {run.run_id}: {len(fits)} fits, {len(failed)} failed"
-    for _, row in failed.iterrows():
-        text += f"\n  FAILED table {row['table']} {row['column_id']}: {'; '.join(row['warnings'])}"
-    return text, failed.empty
+        run, summary = estimate_and_store(con)
+    return summary, not run_failed(run)
 
 
 def build(
