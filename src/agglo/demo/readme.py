@@ -165,6 +165,9 @@ are not loaded by `agglo load`.
 | `province_year.csv` | every province-level quantity the tables print (printed precision) |
 | `reference_estimates.csv` | eqs (1)–(2) estimated on `panel.csv` with the paper's specification (below) |
 
+Computed numbers are printed with 10 significant digits (`%.10g`). Their last digit may differ on
+another machine (CPU, BLAS kernel), so compare them numerically (relative 1e-8), never as text.
+
 ## The data-generating process
 
 Province j, year t, industry i ∈ T1–T5; `ln` natural log; variables as the paper defines them

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import solve_triangular
 
 from agglo.demo import model
 
@@ -50,10 +51,15 @@ def two_sls(panel: pd.DataFrame, industry: str) -> dict[str, tuple[dict, dict]]:
 
     Instruments: the system's exogenous variables (ln size, ln pgdp, ln open, ln infr, ln educ).
     Returns {equation: (estimates, standard errors)} keyed by term (``const`` first).
+
+    Solved by QR rather than the normal equations: T3's eq (1) is nearly unidentified (condition
+    number of the projected regressors ≈ 1e6), and squaring that made the printed estimates depend
+    on the machine's BLAS kernel from the 5th significant digit.
     """
     d = _logs(panel[panel["industry_code"] == industry])
     n = len(d)
     z = np.column_stack([np.ones(n), d[list(EXOGENOUS)].to_numpy()])
+    q_z = np.linalg.qr(z)[0]
     out = {}
     specs = {
         "agglomeration": ("ln_vocal", ["ln_innov", "ln_size", "ln_pgdp", "ln_open", "ln_infr"]),
@@ -62,11 +68,13 @@ def two_sls(panel: pd.DataFrame, industry: str) -> dict[str, tuple[dict, dict]]:
     for eq, (dep, regs) in specs.items():
         x = np.column_stack([np.ones(n), d[regs].to_numpy()])
         y = d[dep].to_numpy()
-        xhat = z @ np.linalg.lstsq(z, x, rcond=None)[0]
-        beta = np.linalg.solve(xhat.T @ x, xhat.T @ y)
+        xhat = q_z @ (q_z.T @ x)  # projection on the instruments
+        q, r = np.linalg.qr(xhat)
+        beta = solve_triangular(r, q.T @ y)  # (X̂'X̂)⁻¹X̂'y, and X̂'X̂ = X̂'X
         resid = y - x @ beta
         sigma2 = resid @ resid / n
-        se = np.sqrt(np.diag(sigma2 * np.linalg.inv(xhat.T @ xhat)))
+        r_inv = solve_triangular(r, np.eye(r.shape[0]))
+        se = np.sqrt(sigma2 * (r_inv**2).sum(axis=1))  # diag((R'R)⁻¹) = row norms² of R⁻¹
         terms = ["const", *regs]
         out[eq] = (dict(zip(terms, beta, strict=True)), dict(zip(terms, se, strict=True)))
     return out
