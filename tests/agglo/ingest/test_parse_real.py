@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from agglo.cli import INSPECT_COLUMNS, main
-from agglo.parse import RECORD_COLUMNS, parse_file
+from agglo.ingest.parse import RECORD_COLUMNS, parse_file
 from agglo.refdata import refdata
 
 OPERATION = "st_hightech_operation"
