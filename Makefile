@@ -44,10 +44,12 @@ browser-deps:
 report: install
 	$(BIN)/agglo report
 
+## lint: ruff, sqlfluff, and the import contracts of pyproject.toml (lint-imports)
 lint: install
 	$(BIN)/ruff check src estimation tests bench
 	$(BIN)/ruff format --check src estimation tests bench
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format src estimation tests bench
@@ -68,7 +70,7 @@ demo-data: install
 
 ## dq-docs: Great Expectations Data Docs of the latest load-gate results (reports/dq-docs/)
 dq-docs: install
-	$(BIN)/python -m agglo.gate docs
+	$(BIN)/agglo dq-docs
 
 clean:
 	rm -rf warehouse dbt_project/target dbt_project/logs

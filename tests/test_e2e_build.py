@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from agglo import paths
-from agglo.catalog import load_catalog
 from agglo.cli import main
+from agglo.ingest.catalog import load_catalog
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from agglo import paths
 from agglo.errors import AggloError
-from agglo.warehouse import LoadReport, load_paths, staged
+from agglo.pipeline import LoadReport, load_paths
+from agglo.warehouse import staged
 
 
 @dataclass

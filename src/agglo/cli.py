@@ -2,20 +2,75 @@
 
 Each subcommand is a thin wrapper: argument parsing here, the work in its module. Problems the user
 can act on (:class:`agglo.errors.AggloError`) are printed without a traceback, exit status 2.
+
+Log records of the libraries below WARNING (Great Expectations' "Created temporary directory …",
+msoffcrypto's debug lines) go to the log file ``logs/agglo.log`` of the checkout, never to the
+terminal; warnings and errors go to both.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import logging.handlers
 import sys
 from pathlib import Path
 
+from agglo import paths
 from agglo.errors import AggloError
-from agglo.parse import RECORD_COLUMNS as INSPECT_COLUMNS  # the stable `agglo inspect` contract
+from agglo.ingest.parse import RECORD_COLUMNS as INSPECT_COLUMNS  # `agglo inspect` columns
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record (it may be replaced)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler.__init__ assigns it
+        pass
+
+
+def log_file() -> Path:
+    return paths.repo_root() / "logs" / "agglo.log"
+
+
+def configure_logging() -> None:
+    """Root logger: INFO and up to ``logs/agglo.log``, WARNING and up to stderr. Idempotent.
+
+    With handlers on the root logger, a library's bare ``logging.debug`` no longer installs the
+    default stderr handler (``logging.basicConfig``) that would print every INFO line of loggers
+    with their own level (Great Expectations sets INFO on some of its loggers).
+    """
+    root = logging.getLogger()
+    if any(getattr(h, "_agglo", False) for h in root.handlers):
+        return
+    handlers: list[logging.Handler] = []
+    try:
+        log_file().parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.handlers.RotatingFileHandler(
+            log_file(), maxBytes=2_000_000, backupCount=2, encoding="utf-8"
+        )
+        to_file.setLevel(logging.INFO)
+        handlers.append(to_file)
+    except OSError as exc:  # a read-only checkout: no log file, the terminal stays quiet anyway
+        print(f"warning: cannot write {log_file()} ({exc}); not logging", file=sys.stderr)
+    to_terminal = _StderrHandler()
+    to_terminal.setLevel(logging.WARNING)
+    handlers.append(to_terminal)
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler._agglo = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from agglo.parse import parse_file
+    from agglo.ingest.parse import parse_file
 
     result = parse_file(Path(args.file), table_id=args.table)
     records = result.records
@@ -33,7 +88,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from agglo.warehouse import load_paths
+    from agglo.pipeline import load_paths
 
     report = load_paths(
         [Path(p) for p in args.paths] if args.paths else None,
@@ -45,12 +100,23 @@ def _cmd_load(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from agglo.gate import check_paths
+    from agglo.pipeline import check_paths
 
     return check_paths(
         [Path(p) for p in args.paths],
         warehouse=Path(args.warehouse) if args.warehouse else None,
     )
+
+
+def _cmd_dq_docs(args: argparse.Namespace) -> int:
+    from agglo.pipeline import build_dq_docs
+
+    index = build_dq_docs(
+        warehouse=Path(args.warehouse) if args.warehouse else None,
+        out_dir=Path(args.out) if args.out else None,
+    )
+    print(f"data docs: {index}")
+    return 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -119,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser(
+        "dq-docs", help="Great Expectations Data Docs of the latest gate results (reports/dq-docs/)"
+    )
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--out", help="output folder (default: reports/dq-docs)")
+    p.set_defaults(func=_cmd_dq_docs)
+
+    p = sub.add_parser(
         "build", help="load raw/, dbt build (models + tests) and estimate, published atomically"
     )
     p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
@@ -147,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_logging()
     try:
         return args.func(args)
     except AggloError as exc:

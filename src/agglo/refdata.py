@@ -39,6 +39,36 @@ def _read_seed(name: str, directory: Path | None = None) -> list[dict[str, str]]
         return list(csv.DictReader(fh))
 
 
+def _seed_bool(text: str, seed: str, column: str) -> bool:
+    """A seed's boolean cell as dbt reads it (``true`` / ``false``)."""
+    value = text.strip().lower()
+    if value not in ("true", "false"):
+        raise AggloError(
+            f"{column} must be true or false, not {text!r}",
+            file=f"dbt_project/seeds/{seed}.csv",
+        )
+    return value == "true"
+
+
+def dbt_var(name: str):
+    """A ``vars:`` entry of ``dbt_project/dbt_project.yml``: a rule the SQL models use too.
+
+    Read from the checkout (``$AGGLO_HOME``), else from the one this package came with.
+    """
+    import yaml
+
+    path = paths.repo_root() / "dbt_project" / "dbt_project.yml"
+    if not path.is_file():
+        path = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return (doc.get("vars") or {})[name]
+    except KeyError:
+        raise AggloError(
+            f"no dbt var {name!r}", file=str(path), hint="add it under vars:"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Province:
     code: str
@@ -54,6 +84,7 @@ class Unit:
     dimension: str
     base_unit: str
     factor_to_base: float
+    is_additive: bool  # provinces add up to the national value (not rates, per-person values)
 
 
 class RefData:
@@ -88,7 +119,13 @@ class RefData:
             for r in _read_seed("industry_name_variants", self.directory)
         }
         self.units = {
-            r["unit"]: Unit(r["unit"], r["dimension"], r["base_unit"], float(r["factor_to_base"]))
+            r["unit"]: Unit(
+                r["unit"],
+                r["dimension"],
+                r["base_unit"],
+                float(r["factor_to_base"]),
+                _seed_bool(r["is_additive"], "unit_factors", "is_additive"),
+            )
             for r in _read_seed("unit_factors", self.directory)
         }
         self._unit_aliases = {

@@ -1,20 +1,20 @@
-"""Loading parsed yearbook files into the DuckDB warehouse (schema ``raw``).
+"""The warehouse (DuckDB): the only code that writes schema ``raw``.
+
+Tables: ``raw.records`` (the parser's tidy records plus the file's hash), ``raw.load_log`` (one row
+per loaded table-year), ``raw.dq_results`` (every gate check of every file) and
+``raw.load_rejections`` (files the gate refused). Besides the DDL and the inserts, this module holds
+the lookups the pipeline makes before the gate runs (is the file loaded already, does another file
+hold its table-years, the neighbouring years for the year-on-year check) and the atomic publish.
 
 The unit of publication is a file: all its table-years are replaced in one transaction, so the
-warehouse never holds half of a file, and a crash leaves the previous state. A file is skipped when
-the same content (SHA-256) is already loaded from the same path, which makes ``agglo load``
-idempotent.
-
-Every file passes the data-quality gate (:mod:`agglo.gate`) between parsing and publishing: a file
-with a failed ``error`` check is not published but recorded in ``raw.load_rejections``; every
-check's outcome goes to ``raw.dq_results``.
+warehouse never holds half of a file, and a crash leaves the previous state.
 
 Readers never see a half-done load: DuckDB lets one process write a database file and locks out
 readers meanwhile, so a load works on a copy of the warehouse file (``.agglo.duckdb.<pid>.tmp``
 beside it) and, when the whole run is done, moves it over the warehouse with ``os.replace`` (atomic
-on POSIX). A process that opened the warehouse before keeps reading the old file; one that opens it
-after sees the new one; nobody sees the state between two files. A crash leaves the warehouse
-untouched and the copy is discarded. Writers are serialised with an advisory lock
+on POSIX) — :func:`staged`. A process that opened the warehouse before keeps reading the old file;
+one that opens it after sees the new one; nobody sees the state between two files. A crash leaves
+the warehouse untouched and the copy is discarded. Writers are serialised with an advisory lock
 (``agglo.duckdb.lock``).
 """
 
@@ -22,23 +22,22 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
+import json
 import os
 import shutil
-import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from agglo import gate, paths
-from agglo.catalog import Catalog, load_catalog
+from agglo import paths
 from agglo.errors import AggloError
-from agglo.parse import RECORD_COLUMNS as PARSED_COLUMNS
-
-SUPPORTED_SUFFIXES = {".xls", ".xlsx", ".csv", ".htm", ".html"}
+from agglo.ingest.files import stored_file
+from agglo.ingest.parse import RECORD_COLUMNS as PARSED_COLUMNS
+from agglo.quality import GateReport
+from agglo.quality.frames import NEIGHBOUR_COLUMNS
 
 # raw.records holds the parser's tidy records (the contract) plus the file's content hash.
 _NOT_VARCHAR = {"data_year": "INTEGER", "value": "DOUBLE", "source_row": "INTEGER"}
@@ -51,8 +50,7 @@ RECORD_COLUMNS = {
     "file_hash": "VARCHAR NOT NULL",
 }
 
-DDL = (
-    f"""
+DDL = f"""
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE TABLE IF NOT EXISTS raw.records (
     {", ".join(f"{name} {kind}" for name, kind in RECORD_COLUMNS.items())}
@@ -67,89 +65,29 @@ CREATE TABLE IF NOT EXISTS raw.load_log (
     loaded_at TIMESTAMP NOT NULL,
     PRIMARY KEY (table_id, data_year)
 );
+CREATE TABLE IF NOT EXISTS raw.dq_results (
+    file_path VARCHAR NOT NULL,
+    file_hash VARCHAR,
+    table_id VARCHAR,
+    data_year INTEGER,
+    expectation VARCHAR NOT NULL,
+    severity VARCHAR NOT NULL,
+    success BOOLEAN NOT NULL,
+    observed VARCHAR,
+    details JSON,
+    validated_at TIMESTAMP NOT NULL,
+    outcome VARCHAR
+);
+CREATE TABLE IF NOT EXISTS raw.load_rejections (
+    file_path VARCHAR NOT NULL,
+    file_hash VARCHAR,
+    rejected_at TIMESTAMP NOT NULL,
+    table_id VARCHAR,
+    data_year INTEGER,
+    message VARCHAR,
+    failed JSON
+);
 """
-    + gate.DQ_DDL
-)
-
-
-def file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def display_path(path: Path) -> str:
-    """Path as stored in the warehouse: relative to the checkout when inside it."""
-    path = path.resolve()
-    try:
-        return path.relative_to(paths.repo_root()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def stored_file(rel: str) -> Path:
-    """The file a stored path names (the inverse of :func:`display_path`)."""
-    path = Path(rel)
-    return path if path.is_absolute() else paths.repo_root() / path
-
-
-def discover(roots: Iterable[Path]) -> list[Path]:
-    """Yearbook files under the given files/folders, skipping the catalog and ``_``/``.`` paths."""
-    found: list[Path] = []
-    for root in roots:
-        if not root.exists():
-            raise AggloError(f"{root} does not exist", hint="give a file or folder under raw/")
-        if root.is_file():
-            found.append(root)
-            continue
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(root).parts
-            if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                continue
-            if any(part.startswith(("_", ".")) or part == "catalog" for part in rel):
-                continue
-            found.append(path)
-    return found
-
-
-@dataclass
-class FileOutcome:
-    path: str
-    status: str  # loaded | unchanged | rejected
-    table_id: str | None = None
-    data_years: list[int] = field(default_factory=list)
-    n_records: int = 0
-    message: str = ""
-    gate_seconds: float = 0.0
-    warnings: str = ""
-
-
-@dataclass
-class LoadReport:
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    pruned: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not any(o.status == "rejected" for o in self.outcomes)
-
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
-
-    def summary(self) -> str:
-        lines = [
-            f"{self.count('loaded')} loaded, {self.count('unchanged')} unchanged, "
-            f"{self.count('rejected')} rejected"
-            + (f", {len(self.pruned)} removed (file gone)" if self.pruned else "")
-        ]
-        for o in self.outcomes:
-            if o.status == "rejected":
-                lines.append(f"REJECTED {o.path}\n  {o.message.replace(chr(10), chr(10) + '  ')}")
-            elif o.warnings:
-                lines.append(f"WARNING  {o.warnings.replace(chr(10), chr(10) + '  ')}")
-        return "\n".join(lines)
 
 
 def connect(warehouse: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -206,8 +144,8 @@ def staged(warehouse: Path) -> Iterator[Path]:
 def publish(con, rel_path: str, digest: str, result, loaded_at: datetime, report=None) -> list[int]:
     """Replace the file's table-years (and record the gate's results) in one transaction.
 
-    No checks here: :func:`load_file` runs the gate first (tests call this directly to put data
-    the gate would refuse into a warehouse).
+    No checks here: :func:`agglo.pipeline.load_file` runs the gate first (tests call this directly
+    to put data the gate would refuse into a warehouse).
     """
     records = result.records.copy()
     records["file_hash"] = digest
@@ -231,7 +169,7 @@ def publish(con, rel_path: str, digest: str, result, loaded_at: datetime, report
         con.unregister("incoming")
         _log_years(con, rel_path, digest, table_id, records, loaded_at)
         if report is not None:
-            gate.store_results(con, report, "loaded")
+            store_results(con, report, "loaded")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -255,7 +193,7 @@ def _log_years(con, rel_path, digest, table_id, records, loaded_at) -> None:
         )
 
 
-def _conflict(con, rel_path: str, table_id: str, years: list[int]) -> str | None:
+def conflicting_file(con, rel_path: str, table_id: str, years: list[int]) -> str | None:
     """Another file that still exists already provides one of these table-years."""
     rows = con.execute(
         "SELECT DISTINCT file_path, data_year FROM raw.load_log "
@@ -271,66 +209,59 @@ def _conflict(con, rel_path: str, table_id: str, years: list[int]) -> str | None
     return None
 
 
-def _reject(con, report) -> None:
+def reject(con, report: GateReport) -> None:
     """Record a rejected file and its check results (one transaction)."""
     con.execute("BEGIN TRANSACTION")
     try:
-        gate.store_results(con, report, "rejected")
-        gate.store_rejection(con, report)
+        store_results(con, report, "rejected")
+        store_rejection(con, report)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
-def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
-    rel = display_path(path)
-    digest = file_hash(path)
-    already = con.execute(
-        "SELECT count(*) FROM raw.load_log WHERE file_path = ? AND file_hash = ?", [rel, digest]
-    ).fetchone()[0]
-    if already:
-        return FileOutcome(rel, "unchanged")
-    try:
-        result, sheets = gate.parse(path, catalog)
-        years = sorted(int(y) for y in result.records["data_year"].unique())
-        if not years:
-            raise AggloError("no records found", file=rel)
-    except AggloError as exc:
-        report = gate.failure_report(rel, digest, "file_parses", str(exc))
-        _reject(con, report)
-        return FileOutcome(rel, "rejected", message=report.message())
-    report = gate.validate(
-        result, path, catalog=catalog, rel=rel, digest=digest, sheets=sheets, con=con
-    )
-    table_id = result.table.table_id
-    conflict = _conflict(con, rel, table_id, years)
-    if conflict:
-        extra = gate.failure_report(rel, digest, "table_year_unique", conflict, table_id, years)
-        report.results.extend(extra.results)
-    if not report.ok:
-        _reject(con, report)
-        return FileOutcome(
-            rel,
-            "rejected",
-            table_id,
-            years,
-            message=report.message(),
-            gate_seconds=report.seconds,
+def store_results(con, report: GateReport, outcome: str) -> None:
+    """Append a validation's results to ``raw.dq_results`` (inside the caller's transaction)."""
+    year = report.data_years[0] if report.data_years else None
+    rows = [
+        (
+            report.file,
+            report.file_hash,
+            report.table_id,
+            year,
+            r.expectation,
+            r.severity,
+            r.success,
+            r.observed,
+            json.dumps(r.details(), ensure_ascii=False, default=str),
+            report.validated_at,
+            outcome,
         )
-    years = publish(con, rel, digest, result, datetime.now(UTC).replace(tzinfo=None), report=report)
-    return FileOutcome(
-        rel,
-        "loaded",
-        table_id,
-        years,
-        len(result.records),
-        gate_seconds=report.seconds,
-        warnings=report.message("warnings"),
+        for r in report.results
+    ]
+    if rows:
+        con.executemany("INSERT INTO raw.dq_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def store_rejection(con, report: GateReport) -> None:
+    """Append a rejected file to ``raw.load_rejections`` (inside the caller's transaction)."""
+    year = report.data_years[0] if report.data_years else None
+    con.execute(
+        "INSERT INTO raw.load_rejections VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            report.file,
+            report.file_hash,
+            report.validated_at,
+            report.table_id,
+            year,
+            report.message(),
+            json.dumps(report.failed_json(), ensure_ascii=False, default=str),
+        ],
     )
 
 
-def _prune_missing(con) -> list[str]:
+def prune_missing(con) -> list[str]:
     """Drop what was loaded from files that no longer exist (a full load mirrors raw/)."""
     rows = con.execute("SELECT DISTINCT file_path FROM raw.load_log").fetchall()
     gone = [rel for (rel,) in rows if not stored_file(rel).exists()]
@@ -342,43 +273,67 @@ def _prune_missing(con) -> list[str]:
     return gone
 
 
-def load_paths(
-    targets: list[Path] | None = None,
-    *,
-    warehouse: Path | None = None,
-    catalog: Catalog | None = None,
-    progress: bool = True,
-    stage: bool = True,
-) -> LoadReport:
-    """Load files (default: everything under ``raw/``) and report what happened to each.
+def is_loaded(con, rel_path: str, digest: str) -> bool:
+    """The same content (SHA-256) is already loaded from the same path."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM raw.load_log WHERE file_path = ? AND file_hash = ?",
+            [rel_path, digest],
+        ).fetchone()[0]
+    )
 
-    ``stage=False`` writes into ``warehouse`` directly: for a caller that already works on a staged
-    copy (``agglo build``).
+
+def neighbouring_values(con, table_id: str, rel_path: str, years: list[int]) -> pd.DataFrame:
+    """Province values of the table in the years next to ``years``, from other files.
+
+    The reference frame of the gate's year-on-year check (columns ``NEIGHBOUR_COLUMNS``); empty
+    without a warehouse (``con`` None).
     """
-    catalog = catalog or load_catalog()
-    full = targets is None
-    files = discover(targets or [paths.raw_dir()])
-    report = LoadReport()
-    target = warehouse or paths.warehouse_path()
-    with staged(target) if stage else contextlib.nullcontext(target) as work:
-        con = connect(work)
-        try:
-            if full:
-                report.pruned = _prune_missing(con)
-            show = progress and sys.stderr.isatty()
-            if show:
-                from rich.progress import Progress
+    if con is None or not years:
+        return pd.DataFrame(columns=NEIGHBOUR_COLUMNS)
+    wanted = sorted({y + d for y in years for d in (-1, 1)} - set(years))
+    return con.execute(
+        f"SELECT {', '.join(NEIGHBOUR_COLUMNS)} FROM raw.records WHERE table_id = ? "
+        "AND source_file <> ? AND entity_kind = 'province' AND value IS NOT NULL "
+        "AND list_contains(?, data_year)",
+        [table_id, rel_path, wanted],
+    ).df()
 
-                with Progress(transient=True) as bar:
-                    task = bar.add_task("loading yearbook files", total=len(files))
-                    for path in files:
-                        bar.update(task, description=f"loading {path.name}")
-                        report.outcomes.append(load_file(con, path, catalog))
-                        bar.advance(task)
-            else:
-                for path in files:
-                    report.outcomes.append(load_file(con, path, catalog))
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-    return report
+
+def open_read_only(warehouse: Path | None = None):
+    """A read-only connection to a warehouse that has ``raw.records``, else None (no warehouse
+    yet: the year-on-year check has nothing to compare with)."""
+    wh = warehouse or paths.warehouse_path()
+    if not wh.exists():
+        return None
+    try:
+        con = duckdb.connect(str(wh), read_only=True)
+        con.execute("SELECT 1 FROM raw.records LIMIT 1")
+    except duckdb.Error:
+        return None
+    return con
+
+
+def latest_dq_results(warehouse: Path | None = None) -> list[dict]:
+    """Rows of ``raw.dq_results`` (column → value) of the latest validation of each file."""
+    wh = warehouse or paths.warehouse_path()
+    if not wh.exists():
+        raise AggloError(f"no warehouse at {wh}", hint="run agglo load first")
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        cur = con.execute(
+            """
+            WITH latest AS (
+                SELECT file_path, max(validated_at) AS validated_at FROM raw.dq_results
+                GROUP BY file_path
+            )
+            SELECT d.file_path, d.file_hash, d.table_id, d.data_year, d.expectation, d.severity,
+                   d.success, d.observed, d.details, d.validated_at, d.outcome
+            FROM raw.dq_results d JOIN latest USING (file_path, validated_at)
+            ORDER BY d.file_path, d.expectation
+            """
+        )
+        names = [c[0] for c in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        con.close()

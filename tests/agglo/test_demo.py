@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from agglo import paths
-from agglo.catalog import load_catalog
 from agglo.demo import DEFAULT_SEED, generate, model, tables, truth
-from agglo.readers import read_workbook
+from agglo.ingest.catalog import load_catalog
+from agglo.ingest.readers import read_workbook
 from agglo.refdata import refdata
 
 YEARS = list(range(2006, 2016))
@@ -108,7 +108,7 @@ def province_year(demo) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def parsed(demo) -> dict[Path, object]:
-    parse = pytest.importorskip("agglo.parse")
+    parse = pytest.importorskip("agglo.ingest.parse")
     catalog = load_catalog()
     return {path: parse.parse_file(path, catalog=catalog) for path in data_files(demo)}
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from agglo import warehouse
-from agglo.catalog import load_catalog
+from agglo import pipeline, warehouse
 from agglo.cli import main
+from agglo.ingest.catalog import load_catalog
+from agglo.ingest.files import discover, file_hash
 
 CATALOG = """
 table_id: test_output
@@ -99,8 +100,8 @@ def snapshot(home: Path) -> tuple[list, list]:
     return records, log
 
 
-def load(home: Path, *paths: Path) -> warehouse.LoadReport:
-    return warehouse.load_paths(
+def load(home: Path, *paths: Path) -> pipeline.LoadReport:
+    return pipeline.load_paths(
         list(paths) or None, catalog=load_catalog(home / "raw" / "catalog"), progress=False
     )
 
@@ -135,7 +136,7 @@ def test_corrected_file_replaces_its_earlier_version(home):
     beijing = [r for r in records if r[2] == "11"]
     assert [r[5] for r in beijing] == [41.0]
     assert len(records) == 4 and len(log) == 1
-    assert log[0][1] == warehouse.file_hash(path)
+    assert log[0][1] == file_hash(path)
 
 
 def test_second_file_for_same_table_year_is_rejected(home):
@@ -200,7 +201,7 @@ def test_catalog_and_underscore_paths_are_not_discovered(home):
     write_table(home / "raw" / "tst" / "2015.csv")
     write_table(home / "raw" / "_truth" / "2015.csv")
     (home / "raw" / "tst" / "notes.txt").write_text("not a table")
-    found = warehouse.discover([home / "raw"])
+    found = discover([home / "raw"])
     assert [p.relative_to(home).as_posix() for p in found] == ["raw/tst/2015.csv"]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dbt_support import DbtRun, dbt_build, demo_dir
 
-from agglo import warehouse
+from agglo import pipeline
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +18,7 @@ def base_warehouse(tmp_path_factory) -> Path:
     """All of raw/ loaded by the real loader into a fresh warehouse (once per session)."""
     demo_dir()
     path = tmp_path_factory.mktemp("warehouse") / "agglo.duckdb"
-    report = warehouse.load_paths(None, warehouse=path, progress=False)
+    report = pipeline.load_paths(None, warehouse=path, progress=False)
     assert report.ok, report.summary()
     return path
 

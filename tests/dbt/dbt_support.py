@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 
 from agglo import paths, warehouse
-from agglo.parse import parse_file
+from agglo.ingest.files import file_hash
+from agglo.ingest.parse import parse_file
 
 DBT = Path(sys.executable).parent / "dbt"
 YEARS = range(2006, 2016)
@@ -134,7 +135,7 @@ def publish_unchecked(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     way, so that the dbt tests — the second line of defence — are shown to catch it.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
-    warehouse.publish(con, str(path), warehouse.file_hash(path), parse_file(path), now)
+    warehouse.publish(con, str(path), file_hash(path), parse_file(path), now)
 
 
 def copy_warehouse(source: Path, target: Path) -> Path:

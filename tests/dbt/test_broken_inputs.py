@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from dbt_support import DbtRun, copy_warehouse, dbt_build, demo_file, publish_unchecked
 
-from agglo.parse import parse_file
+from agglo.ingest.parse import parse_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

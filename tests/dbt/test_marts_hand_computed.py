@@ -1,5 +1,5 @@
 """Location quotients and innovation ratios computed by hand from the demo yearbook cells
-(read with agglo.parse.parse_file) equal the mart values."""
+(read with agglo.ingest.parse.parse_file) equal the mart values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from dbt_support import demo_file
 
-from agglo.parse import parse_file
+from agglo.ingest.parse import parse_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -1,11 +1,15 @@
 -- National totals computed from the provinces beside the printed national total (全国), one row per
 -- table × data year × industry × indicator that prints a national total. Only additive units
--- (counts, money, persons, area) are reconciled; rates and percentages are not sums.
+-- (is_additive in the unit_factors seed) are reconciled; rates and percentages are not sums.
 -- tolerance_std: the printed rounding of every province cell plus that of the national cell
--- (half a unit of the last printed digit each), in the standard unit.
+-- (half a unit of the last printed digit each), in the standard unit, plus the share
+-- reconciliation_relative_tolerance (dbt_project.yml) of the total; the load gate applies the same.
 with records as (
     select * from {{ ref('int_yearbook_records_unioned') }}
-    where unit_dimension not in ('percent', 'cny_per_usd', 'area_per_person')
+    where unit_printed in (
+        select additive.unit from {{ ref('unit_factors') }} as additive
+        where additive.is_additive
+    )
 ),
 
 provinces as (
@@ -57,7 +61,8 @@ final as (
         provinces.computed_total_std - printed.printed_total_std as difference_std,
         coalesce(provinces.provinces_rounding_std, 0)
         + printed.printed_rounding_std
-        + 1e-9 * abs(printed.printed_total_std) as tolerance_std,
+        + {{ var('reconciliation_relative_tolerance') }}
+        * abs(printed.printed_total_std) as tolerance_std,
         printed.source_file,
         printed.source_cell
     from printed

@@ -13,16 +13,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from agglo import gate, warehouse
-from agglo.catalog import load_catalog
+from agglo import pipeline, quality, warehouse
 from agglo.cli import main
-from agglo.readers import read_workbook
+from agglo.ingest.catalog import load_catalog
+from agglo.ingest.files import discover
+from agglo.ingest.readers import read_workbook
 
 OPERATION = "st-yearbook/hightech-operation"
 
 
 def real_files(yearbooks: Path) -> list[Path]:
-    return warehouse.discover([yearbooks])
+    return discover([yearbooks])
 
 
 def test_every_real_file_passes_the_gate(yearbooks_dir, uncatalogued_families):
@@ -30,14 +31,14 @@ def test_every_real_file_passes_the_gate(yearbooks_dir, uncatalogued_families):
     files = real_files(yearbooks_dir)
     pending = [p for p in files if p.parent.name in uncatalogued_families]
     for path in pending:  # strict expected failures: a family that passes must leave the list
-        assert not gate.check_file(path, catalog).ok, (
+        assert not pipeline.check_file(path, catalog).ok, (
             f"{path} passes the gate now: remove its family from UNCATALOGUED_FAMILIES in "
             "tests/conftest.py"
         )
     files = [p for p in files if p not in pending]
     assert len(files) >= 12
     for path in files:
-        report = gate.check_file(path, catalog)
+        report = pipeline.check_file(path, catalog)
         assert report.ok, report.message()
         names = {r.expectation for r in report.results}
         assert {"numeric_values", "provinces_complete", "provinces_sum_to_total"} <= names
@@ -47,13 +48,13 @@ def test_every_real_file_passes_the_gate(yearbooks_dir, uncatalogued_families):
 def test_suites_are_data_for_every_catalog_table():
     catalog = load_catalog()
     for table in catalog:
-        rules = gate.table_rules(table)  # every catalog table gets a suite
-        plan = gate.build_suite(rules)
+        rules = quality.table_rules(table)  # every catalog table gets a suite
+        plan = quality.build_suite(rules)
         assert {p.check for p in plan} >= {"numeric_values", "unique_keys", "non_negative"}
         assert rules.severity("year_on_year_jump") == "warning"
         assert rules.severity("provinces_complete") == "error"
     for table_id in ("st_hightech_operation", "st_hightech_rd"):  # ranges from the real extracts
-        rules = gate.table_rules(catalog[table_id])
+        rules = quality.table_rules(catalog[table_id])
         assert all(r.province_range and r.total_range for r in rules.indicators.values())
 
 
@@ -74,7 +75,7 @@ def test_results_and_rejections_are_queryable(tmp_path, yearbooks_dir):
     rows = op_rows(yearbooks_dir)
     rows[12][3] = "12.3*"  # 河北... any province's revenue
     bad = write_rows(tmp_path / "raw" / "hightech-operation" / "2011.csv", rows)
-    report = warehouse.load_paths([good, bad], warehouse=db, progress=False)
+    report = pipeline.load_paths([good, bad], warehouse=db, progress=False)
     assert [o.status for o in report.outcomes] == ["loaded", "rejected"]
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -102,7 +103,7 @@ def test_results_and_rejections_are_queryable(tmp_path, yearbooks_dir):
 
 def test_year_on_year_jump_is_a_warning_and_recorded(tmp_path, yearbooks_dir):
     db = tmp_path / "wh.duckdb"
-    assert warehouse.load_paths(
+    assert pipeline.load_paths(
         [yearbooks_dir / OPERATION / "2015.xls"], warehouse=db, progress=False
     ).ok
     rows = op_rows(yearbooks_dir)
@@ -114,7 +115,7 @@ def test_year_on_year_jump_is_a_warning_and_recorded(tmp_path, yearbooks_dir):
     total = next(k for k, r in enumerate(rows) if r[0].replace(" ", "") == "全国")
     rows[total][2] = str(int(float(rows[total][2]) + old * 29))
     path = write_rows(tmp_path / "raw" / "hightech-operation" / "2016.csv", rows)
-    report = warehouse.load_paths([path], warehouse=db, progress=False)
+    report = pipeline.load_paths([path], warehouse=db, progress=False)
     assert report.ok, report.summary()
     assert "year_on_year_jump" in report.summary() and "宁夏" in report.summary()
     con = duckdb.connect(str(db), read_only=True)
@@ -145,7 +146,7 @@ def test_crash_mid_publish_leaves_warehouse_and_next_run_succeeds(
     tmp_path, yearbooks_dir, monkeypatch
 ):
     db = tmp_path / "wh.duckdb"
-    assert warehouse.load_paths(
+    assert pipeline.load_paths(
         [yearbooks_dir / OPERATION / "2013.xlsx"], warehouse=db, progress=False
     ).ok
     before = db.read_bytes()
@@ -161,11 +162,11 @@ def test_crash_mid_publish_leaves_warehouse_and_next_run_succeeds(
     monkeypatch.setattr(warehouse, "_log_years", crash_on_second)
     files = [yearbooks_dir / OPERATION / n for n in ("2015.xls", "2018.xls")]
     with pytest.raises(RuntimeError, match="injected crash"):
-        warehouse.load_paths(files, warehouse=db, progress=False)
+        pipeline.load_paths(files, warehouse=db, progress=False)
     assert db.read_bytes() == before  # the first file of the run was not published either
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wh.duckdb", "wh.duckdb.lock"]
     monkeypatch.setattr(warehouse, "_log_years", real_log)
-    report = warehouse.load_paths(files, warehouse=db, progress=False)
+    report = pipeline.load_paths(files, warehouse=db, progress=False)
     assert report.count("loaded") == 2
 
 
@@ -197,7 +198,7 @@ def test_reader_process_sees_only_complete_states(tmp_path, yearbooks_dir):
     db = tmp_path / "wh.duckdb"
     files = real_files(yearbooks_dir)
     first, rest = files[:1], [f for f in files[1:] if f.name != "2010.xlsx"][:4]
-    assert warehouse.load_paths(first, warehouse=db, progress=False).ok
+    assert pipeline.load_paths(first, warehouse=db, progress=False).ok
     stop = tmp_path / "stop"
     script = tmp_path / "reader.py"
     script.write_text(READER, encoding="utf-8")
@@ -209,7 +210,7 @@ def test_reader_process_sees_only_complete_states(tmp_path, yearbooks_dir):
     )
     try:
         time.sleep(0.5)
-        report = warehouse.load_paths(rest, warehouse=db, progress=False)
+        report = pipeline.load_paths(rest, warehouse=db, progress=False)
         assert report.ok, report.summary()
         time.sleep(0.5)
     finally:
@@ -231,10 +232,10 @@ def test_data_docs_are_built_from_stored_results(tmp_path, yearbooks_dir):
     rows = op_rows(yearbooks_dir)
     rows[12][3] = "n/a"
     bad = write_rows(tmp_path / "raw" / "hightech-operation" / "2015.csv", rows)
-    warehouse.load_paths(
+    pipeline.load_paths(
         [yearbooks_dir / OPERATION / "2013.xlsx", bad], warehouse=db, progress=False
     )
-    index = gate.build_docs(warehouse=db, out_dir=tmp_path / "docs")
+    index = pipeline.build_dq_docs(warehouse=db, out_dir=tmp_path / "docs")
     assert index.is_file()
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
     assert len(pages) == 2

@@ -17,7 +17,7 @@ import pytest
 
 from agglo.cli import INSPECT_COLUMNS, main
 from agglo.errors import AggloError
-from agglo.parse import RECORD_COLUMNS, parse_file
+from agglo.ingest.parse import RECORD_COLUMNS, parse_file
 from agglo.refdata import refdata
 
 OPERATION = "st_hightech_operation"

@@ -11,7 +11,13 @@ import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from agglo.errors import UnreadableFileError
-from agglo.readers import MergedRange, column_letter, read_bytes, read_workbook, render_number
+from agglo.ingest.readers import (
+    MergedRange,
+    column_letter,
+    read_bytes,
+    read_workbook,
+    render_number,
+)
 
 
 def xlsx_bytes(build) -> bytes:

@@ -16,9 +16,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from agglo import paths, warehouse
-from agglo.catalog import load_catalog
-from agglo.readers import read_workbook
+from agglo import paths, pipeline
+from agglo.ingest.catalog import load_catalog
+from agglo.ingest.files import discover
+from agglo.ingest.readers import read_workbook
 
 OPERATION = "st-yearbook/hightech-operation"
 RD = "st-yearbook/hightech-rd"
@@ -322,7 +323,7 @@ def baseline(tmp_path_factory, yearbooks_dir):
     """A warehouse holding two real files (operation 2013, R&D 2021), built once for the module."""
     home = tmp_path_factory.mktemp("faults")
     db = home / "warehouse" / "agglo.duckdb"
-    report = warehouse.load_paths(
+    report = pipeline.load_paths(
         [yearbooks_dir / OPERATION / "2013.xlsx", yearbooks_dir / RD / "2021.xls"],
         warehouse=db,
         catalog=load_catalog(),
@@ -338,9 +339,7 @@ def test_fault_is_rejected_and_warehouse_unchanged(
 ):
     before = snapshot(baseline)
     path = build(rows_of(yearbooks_dir, base), tmp_path / "raw")
-    report = warehouse.load_paths(
-        [path], warehouse=baseline, catalog=load_catalog(), progress=False
-    )
+    report = pipeline.load_paths([path], warehouse=baseline, catalog=load_catalog(), progress=False)
     assert not report.ok, f"{name}: not rejected\n{report.summary()}"
     outcome = report.outcomes[0]
     assert outcome.status == "rejected"
@@ -370,7 +369,7 @@ def test_corpus_is_large_enough():
 
 def demo_files() -> list[Path]:
     demo = paths.raw_dir() / "demo"
-    return warehouse.discover([demo]) if demo.is_dir() else []
+    return discover([demo]) if demo.is_dir() else []
 
 
 DEMO_FAULTS = [
@@ -384,11 +383,9 @@ DEMO_FAULTS = [
 @pytest.mark.parametrize(("fault", "words"), DEMO_FAULTS, ids=[f[0] for f in DEMO_FAULTS])
 def test_demo_file_faults(fault, words, tmp_path):
     """A demo extract passes the gate; with one fault written into a copy it fails it."""
-    from agglo import gate
-
     catalog = load_catalog()
     source = next(p for p in demo_files() if p.parent.name == "gdp")  # csy_gdp, one block
-    assert gate.check_file(source, catalog).ok
+    assert pipeline.check_file(source, catalog).ok
     rows = [list(r) for r in read_workbook(source)[0].rows]
     beijing = next(i for i, r in enumerate(rows) if r and r[0].replace(" ", "") == "北京")
     first_value = next(c for c, v in enumerate(rows[beijing]) if c > 1 and v)
@@ -400,7 +397,7 @@ def test_demo_file_faults(fault, words, tmp_path):
         for r in rows[beijing : beijing + 31]:
             r[first_value] = str(float(r[first_value]) * 10000)
     target = write_csv(tmp_path / "csy" / "gdp" / f"{source.stem}.csv", rows)
-    report = gate.check_file(target, catalog)
+    report = pipeline.check_file(target, catalog)
     assert not report.ok
     message = report.message()
     assert target.name in message

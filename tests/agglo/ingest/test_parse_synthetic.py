@@ -13,10 +13,10 @@ import pytest
 import xlwt
 
 from agglo import paths
-from agglo.catalog import load_catalog
 from agglo.errors import LayoutError, UnknownTableError
-from agglo.parse import parse_file, parse_sheets, parse_value
-from agglo.readers import MergedRange, Sheet
+from agglo.ingest.catalog import load_catalog
+from agglo.ingest.parse import parse_file, parse_sheets, parse_value
+from agglo.ingest.readers import MergedRange, Sheet
 from agglo.refdata import refdata
 
 OUTPUT = """

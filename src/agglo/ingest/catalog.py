@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -77,10 +76,6 @@ class TableSpec:
     source_file: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    @property
-    def staging_model(self) -> str:
-        return f"stg_{self.yearbook}__{self.table}"
-
     def indicator(self, indicator_id: str) -> IndicatorSpec:
         for ind in self.indicators:
             if ind.id == indicator_id:
@@ -115,10 +110,6 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.tables)
-
-    @cached_property
-    def by_staging_model(self) -> dict[str, TableSpec]:
-        return {t.staging_model: t for t in self.tables.values()}
 
 
 def _tuple(value, where: str, key: str) -> tuple[str, ...]:

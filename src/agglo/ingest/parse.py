@@ -42,9 +42,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from agglo.catalog import Catalog, IndicatorSpec, TableSpec, load_catalog
 from agglo.errors import LayoutError, UnknownTableError
-from agglo.readers import Sheet, column_letter, read_workbook
+from agglo.ingest.catalog import Catalog, IndicatorSpec, TableSpec, load_catalog
+from agglo.ingest.data_year import YEAR_IN_NAME as _YEAR_IN_NAME
+from agglo.ingest.data_year import YEAR_IN_TITLE as _YEAR_IN_TITLE
+from agglo.ingest.readers import Sheet, column_letter, read_workbook
 from agglo.refdata import RefData
 from agglo.refdata import refdata as default_refdata
 
@@ -82,8 +84,6 @@ _NOT_AVAILABLE = re.compile(r"[-—–―‒−/.…]+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _YEAR_LABEL = re.compile(r"((?:19|20)\d{2})\s*年?")
-_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_YEAR_IN_TITLE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年|\(((?:19|20)\d{2})\)")
 _HINT_VARIANT = (
     "if it is a province, add this spelling to dbt_project/seeds/province_name_variants.csv; "
     "if it is a printed total or region subtotal, to aggregate_name_variants.csv"

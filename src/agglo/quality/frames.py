@@ -1,0 +1,202 @@
+"""The frames the suites validate, computed from a parsed file and reference frames.
+
+* ``records``: one row per cell, with ``value_base`` (the value in its base unit, through the
+  ``unit_factors`` seed), ``row_key`` (province|aggregate, industry, indicator, year), the
+  indicator's plausible bounds, and ``yoy_factor`` (the largest ratio to the same series in the
+  neighbouring years, from the ``neighbours`` frame the caller read from the warehouse);
+* ``groups``: one row per (data year, industry, indicator): distinct provinces, the province sum
+  against the printed national total (``total_gap``: how far beyond the reconciliation tolerance
+  they miss), and the years the file name and title rows print (read by the ingest layer);
+* ``rows``: one row per printed row, the indicators of the ``not_above`` pairs side by side.
+
+The reconciliation tolerance is the rule dbt's ``int_national_totals_reconciled`` applies too: half
+a unit of the last printed digit of every province cell and of the national cell, plus
+``reconciliation_relative_tolerance`` (``dbt_project.yml``) times the national total.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import pandas as pd
+
+from agglo.ingest.parsed import ParsedFile
+from agglo.quality.rules import TableRules
+from agglo.refdata import RefData
+
+NEIGHBOUR_COLUMNS = ["province_code", "industry_code", "indicator", "data_year", "value", "unit"]
+
+
+def _decimals(raw: str | None) -> int:
+    text = str(raw or "").strip().replace(",", "")
+    try:
+        exp = Decimal(text).as_tuple().exponent
+    except (InvalidOperation, ValueError):
+        return 0
+    return max(0, -exp) if isinstance(exp, int) else 0
+
+
+def _half_unit(raw: str | None) -> float:
+    """Half a unit of the last printed digit of a cell's text (``'827.70'`` → 0.005)."""
+    return 0.5 * 10 ** -_decimals(raw)
+
+
+def build_frames(
+    parsed: ParsedFile,
+    rules: TableRules,
+    rd: RefData,
+    neighbours: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(records, groups, rows) frames of a parsed file, as the suites validate them.
+
+    ``neighbours``: province values (``NEIGHBOUR_COLUMNS``) of the same table in the years next to
+    the file's, from other files; None or empty when there is nothing to compare with.
+    """
+    table = rules.table
+    rec = parsed.records.copy().reset_index(drop=True)
+    units = rd.units
+
+    def factor(unit):
+        return units[unit].factor_to_base if unit in units else float("nan")
+
+    rec["base_unit"] = [units[u].base_unit if u in units else None for u in rec["unit"]]
+    rec["value_base"] = rec["value"] * [factor(u) for u in rec["unit"]]
+    inds = rules.indicators
+    rec["required"] = [bool(inds[i].required) if i in inds else False for i in rec["indicator"]]
+    rec["non_negative"] = [
+        bool(inds[i].non_negative) if i in inds else True for i in rec["indicator"]
+    ]
+    rec["row_key"] = (
+        rec["entity_kind"].astype(str)
+        + "|"
+        + rec["province_code"].fillna(rec["aggregate_code"]).fillna("").astype(str)
+        + "|"
+        + rec["industry_code"].fillna("").astype(str)
+        + "|"
+        + rec["indicator"].astype(str)
+        + "|"
+        + rec["data_year"].astype(str)
+    )
+    # year on year against the neighbouring years
+    rec["yoy_factor"] = float("nan")
+    rec["yoy_neighbour"] = None
+    nb = neighbours if neighbours is not None else pd.DataFrame(columns=NEIGHBOUR_COLUMNS)
+    if not nb.empty:
+        nb = nb.assign(nb_base=nb["value"] * [factor(u) for u in nb["unit"]])
+        nb["industry_code"] = nb["industry_code"].fillna("")
+        lookup = {
+            (r.province_code, r.industry_code, r.indicator, int(r.data_year)): r.nb_base
+            for r in nb.itertuples()
+        }
+        factors, which = [], []
+        for r in rec.itertuples():
+            best, where = float("nan"), None
+            if r.entity_kind == "province" and r.value_base and r.value_base > 0:
+                for d in (-1, 1):
+                    key = (
+                        r.province_code,
+                        r.industry_code or "",
+                        r.indicator,
+                        int(r.data_year) + d,
+                    )
+                    prev = lookup.get(key)
+                    if prev is not None and prev > 0:
+                        f = max(r.value_base / prev, prev / r.value_base)
+                        if not f <= best:
+                            best, where = f, f"{int(r.data_year) + d}: {prev:g} {r.base_unit}"
+            factors.append(best)
+            which.append(where)
+        rec["yoy_factor"] = factors
+        rec["yoy_neighbour"] = which
+    bound = [inds[i].max_yoy_factor if i in inds else float("nan") for i in rec["indicator"]]
+    rec["yoy_excess"] = rec["yoy_factor"] / bound
+    nan = float("nan")
+    is_prov = rec["entity_kind"] == "province"
+    for j, name in ((0, "range_min"), (1, "range_max")):
+        bounds = [
+            inds[i].province_range[j] if i in inds and inds[i].province_range else nan
+            for i in rec["indicator"]
+        ]
+        rec[name] = pd.Series(bounds, index=rec.index, dtype="float64").where(is_prov)
+
+    # one row per (year, industry, indicator)
+    fyear, tyear = parsed.file_name_year, parsed.title_year
+    rows = []
+    names = {code: p.name_short_zh for code, p in rd.provinces.items()}
+    keys = ["data_year", "industry_code", "indicator"]
+    for (year, industry, indicator), g in rec.groupby(keys, dropna=False, sort=True):
+        prov = g[g["entity_kind"] == "province"]
+        nat = g[g["aggregate_code"] == "national"]
+        present = set(prov["province_code"].dropna())
+        valued = prov[prov["value"].notna()]
+        psum = float(valued["value"].sum()) if not valued.empty else float("nan")
+        total = (
+            float(nat["value"].iloc[0]) if not nat.empty and nat["value"].notna().any() else None
+        )
+        rule = inds.get(indicator)
+        unit = (nat if not nat.empty else g)["unit"].iloc[0]
+        # rates, percentages, per-person values are not sums (is_additive of the unit_factors seed)
+        additive = units[unit].is_additive if unit in units else True
+        gap = None
+        if total is not None and not valued.empty and table.row_key == "province" and additive:
+            cells = list(valued["value_raw"]) + [nat["value_raw"].iloc[0]]
+            rounding = sum(_half_unit(c) for c in cells)
+            allowed = rounding + rules.total_relative_tolerance * abs(total)
+            gap = abs(psum - total) - allowed
+        f = (
+            factor(nat["unit"].iloc[0])
+            if total is not None
+            else factor(valued["unit"].iloc[0] if not valued.empty else None)
+        )
+        # the printed national total, else (for additive indicators) the sum of the provinces
+        shown = total if total is not None else (psum if additive else float("nan"))
+        total_base = shown * f
+        rows.append(
+            {
+                "data_year": int(year),
+                "industry_code": industry,
+                "indicator": indicator,
+                "required": bool(rule.required) if rule else False,
+                "n_provinces": len(present),
+                "missing_provinces": ", ".join(names[c] for c in sorted(set(names) - present)),
+                "province_sum": psum,
+                "printed_total": total,
+                "total_cell": nat["source_cell"].iloc[0] if not nat.empty else None,
+                "total_gap": gap,
+                "total_base": total_base,
+                "total_min": rule.total_range[0] if rule and rule.total_range else None,
+                "total_max": rule.total_range[1] if rule and rule.total_range else None,
+                "unit": unit,
+                "file_name_year": fyear,
+                "title_year": tyear,
+            }
+        )
+    groups = pd.DataFrame(rows)
+    wide_cols = sorted({c for pair in rules.not_above for c in pair})
+    wide = (
+        rec[rec["indicator"].isin(wide_cols)]
+        .pivot_table(
+            index=["source_sheet", "source_row", "name_raw", "data_year"],
+            columns="indicator",
+            values="value_base",
+            aggfunc="first",
+        )
+        .reset_index()
+    )
+    for col in wide_cols:
+        if col not in wide:
+            wide[col] = float("nan")
+        wide[col] = wide[col].astype("float64")
+    for col in ("file_name_year", "title_year"):
+        groups[col] = groups[col].astype("Int64") if not groups.empty else groups.get(col)
+    for col in (
+        "total_gap",
+        "printed_total",
+        "total_base",
+        "province_sum",
+        "total_min",
+        "total_max",
+    ):
+        if col in groups:
+            groups[col] = pd.to_numeric(groups[col], errors="coerce").astype("float64")
+    return rec, groups, wide
