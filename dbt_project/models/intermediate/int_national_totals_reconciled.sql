@@ -4,7 +4,7 @@
 -- tolerance_std: the printed rounding of every province cell plus that of the national cell
 -- (half a unit of the last printed digit each), in the standard unit.
 with records as (
-    select * from {{ ref('int_yearbook_records_unioned') }}
+    select * from {{ ref('stg_raw__records') }}
     where unit_dimension not in ('percent', 'cny_per_usd', 'area_per_person')
 ),
 
