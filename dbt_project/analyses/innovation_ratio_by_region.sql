@@ -6,7 +6,7 @@ select
     sum(innovation.new_product_sales_yuan) / sum(innovation.gdp_yuan) as innovation_ratio,
     median(innovation.innovation_ratio) as median_province_ratio
 from {{ ref('fct_innovation_ratio') }} as innovation
-inner join {{ ref('mart_dim_province') }} as provinces
+inner join {{ ref('dim_province') }} as provinces
     on innovation.province_code = provinces.province_code
 where innovation.industry_code = 'T'
 group by provinces.region, innovation.year

@@ -6,7 +6,7 @@ select
     lq.location_quotient,
     lq.industry_output_yuan / 1e8 as output_100m_yuan
 from {{ ref('fct_location_quotient') }} as lq
-inner join {{ ref('mart_dim_province') }} as provinces
+inner join {{ ref('dim_province') }} as provinces
     on lq.province_code = provinces.province_code
 where lq.industry_code = 'T3' and lq.year = 2015
 order by lq.location_quotient desc

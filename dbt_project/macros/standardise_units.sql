@@ -1,6 +1,6 @@
 {#-
     The one unit conversion of the project. Selects every column of `relation` and adds, from the
-    `unit_factors` seed:
+    `ref_unit_factors` seed:
       value_std     = value_printed × factor_to_base (the value in its dimension's base unit)
       unit_std      = the base unit (one per dimension, hence one per indicator)
       unit_dimension, unit_factor
@@ -20,7 +20,7 @@
         * power(10.0, -{{ printed_decimals(relation ~ '.value_raw') }})
         * unit_factors.factor_to_base as rounding_std
     from {{ relation }}
-    left join {{ ref('unit_factors') }} as unit_factors
+    left join {{ ref('ref_unit_factors') }} as unit_factors
         on {{ relation }}.unit_printed = unit_factors.unit
 {%- endmacro %}
 

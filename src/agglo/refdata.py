@@ -96,27 +96,27 @@ class RefData:
             r["province_code"]: Province(
                 r["province_code"], r["name_short_zh"], r["name_full_zh"], r["name_en"], r["region"]
             )
-            for r in _read_seed("dim_province", self.directory)
+            for r in _read_seed("ref_provinces", self.directory)
         }
         self._province_names: dict[str, str] = {}
         for p in self.provinces.values():
             for name in (p.name_short_zh, p.name_full_zh, p.name_en):
                 self._province_names[normalize_label(name)] = p.code
-        for r in _read_seed("province_name_variants", self.directory):
+        for r in _read_seed("ref_province_name_variants", self.directory):
             self._province_names[normalize_label(r["name_variant"])] = r["province_code"]
         self.aggregates = {
-            r["aggregate_code"]: r for r in _read_seed("dim_aggregate", self.directory)
+            r["aggregate_code"]: r for r in _read_seed("ref_aggregates", self.directory)
         }
         self._aggregates = {
             normalize_label(r["name_variant"]): r["aggregate_code"]
-            for r in _read_seed("aggregate_name_variants", self.directory)
+            for r in _read_seed("ref_aggregate_name_variants", self.directory)
         }
         self.industries = {
-            r["industry_code"]: r for r in _read_seed("dim_industry", self.directory)
+            r["industry_code"]: r for r in _read_seed("ref_industries", self.directory)
         }
         self._industry_names = {
             normalize_label(r["name_variant"]): r["industry_code"]
-            for r in _read_seed("industry_name_variants", self.directory)
+            for r in _read_seed("ref_industry_name_variants", self.directory)
         }
         self.units = {
             r["unit"]: Unit(
@@ -124,13 +124,13 @@ class RefData:
                 r["dimension"],
                 r["base_unit"],
                 float(r["factor_to_base"]),
-                _seed_bool(r["is_additive"], "unit_factors", "is_additive"),
+                _seed_bool(r["is_additive"], "ref_unit_factors", "is_additive"),
             )
-            for r in _read_seed("unit_factors", self.directory)
+            for r in _read_seed("ref_unit_factors", self.directory)
         }
         self._unit_aliases = {
             normalize_unit_text(r["alias"]): r["unit"]
-            for r in _read_seed("unit_aliases", self.directory)
+            for r in _read_seed("ref_unit_aliases", self.directory)
         }
 
     # -- provinces and aggregates -------------------------------------------------------------
@@ -174,7 +174,7 @@ class RefData:
         except KeyError as exc:
             raise AggloError(
                 f"unknown unit {exc.args[0]!r}",
-                hint="add it to dbt_project/seeds/unit_factors.csv (and unit_aliases.csv)",
+                hint="add it to dbt_project/seeds/ref_unit_factors.csv (and ref_unit_aliases.csv)",
             ) from None
         if a.dimension != b.dimension:
             raise AggloError(

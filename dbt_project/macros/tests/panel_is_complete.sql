@@ -1,5 +1,5 @@
-{#- Every province × year × industry of the panel grid (dim_province × panel years × dim_industry)
-    is in the model, and nothing else: one failing row per gap or stray key. -#}
+{#- Every province × year × industry of the panel grid (ref_provinces × panel years ×
+    ref_industries) is in the model, and nothing else: one failing row per gap or stray key. -#}
 {% test panel_is_complete(model,
     first_year=var('panel_first_year', 2006), last_year=var('panel_last_year', 2015)) %}
 {{ config(store_failures=true, schema='test_failures') }}
@@ -8,9 +8,9 @@
             provinces.province_code,
             cast(years.generate_series as integer) as year,
             industries.industry_code
-        from {{ ref('dim_province') }} as provinces
+        from {{ ref('ref_provinces') }} as provinces
         cross join generate_series({{ first_year }}, {{ last_year }}) as years
-        cross join {{ ref('dim_industry') }} as industries
+        cross join {{ ref('ref_industries') }} as industries
     ),
 
     actual as (

@@ -1,13 +1,13 @@
 -- National totals computed from the provinces beside the printed national total (全国), one row per
 -- table × data year × industry × indicator that prints a national total. Only additive units
--- (is_additive in the unit_factors seed) are reconciled; rates and percentages are not sums.
+-- (is_additive in the ref_unit_factors seed) are reconciled; rates and percentages are not sums.
 -- tolerance_std: the printed rounding of every province cell plus that of the national cell
 -- (half a unit of the last printed digit each), in the standard unit, plus the share
 -- reconciliation_relative_tolerance (dbt_project.yml) of the total; the load gate applies the same.
 with records as (
-    select * from {{ ref('int_yearbook_records_unioned') }}
+    select * from {{ ref('stg_raw__records') }}
     where unit_printed in (
-        select additive.unit from {{ ref('unit_factors') }} as additive
+        select additive.unit from {{ ref('ref_unit_factors') }} as additive
         where additive.is_additive
     )
 ),

@@ -1,7 +1,7 @@
 -- The complete panel grid: one row per province × year × industry (31 × years × 6), years from the
 -- vars panel_first_year … panel_last_year (default 2006–2015, the paper's sample).
 with provinces as (
-    select province_code from {{ ref('dim_province') }}
+    select province_code from {{ ref('ref_provinces') }}
 ),
 
 years as (
@@ -13,7 +13,7 @@ years as (
 ),
 
 industries as (
-    select industry_code from {{ ref('dim_industry') }}
+    select industry_code from {{ ref('ref_industries') }}
 ),
 
 final as (

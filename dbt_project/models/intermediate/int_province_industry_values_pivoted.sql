@@ -1,55 +1,35 @@
 -- Industry-level yearbook quantities side by side, one row per province × year × industry (T,
--- T1–T5) that has any, in standard units. Where a quantity comes from more than one table, the
--- by-industry High-tech Industry Yearbook table wins over the Science & Technology Yearbook's
--- total-only table (*_source_table says which was used).
-with panel as (
-    select
-        province_code,
-        year,
-        -- tables with a fixed industry (st_hightech_*) describe the high-tech total T
-        coalesce(
-            industry_code,
-            case when table_id like 'st_hightech_%' then 'T' end
-        ) as industry_code,
-        table_id,
-        indicator,
-        value_std
-    from {{ ref('int_province_indicators_stacked') }}
-    where
-        (industry_code is not null or table_id like 'st_hightech_%')
-        and value_std is not null
+-- T1–T5) that has any, in standard units. Which table and indicator feeds which column is the seed
+-- ref_indicator_variables: where a quantity comes from more than one table, the source with the
+-- lowest source_priority that has a value wins (the by-industry High-tech Industry Yearbook tables
+-- over the Science & Technology Yearbook's total-only tables); *_source_table says which was used.
+with indicator_variables as (
+    select * from {{ ref('ref_indicator_variables') }}
 ),
 
-ranked as (
+panel as (
     select
-        *,
-        case
-            when table_id = 'ht_enterprises_patents_by_industry' and indicator = 'enterprises'
-                then 'ht_enterprises'
-            when table_id = 'st_hightech_operation' and indicator = 'enterprises'
-                then 'ht_enterprises'
-            when
-                table_id = 'ht_enterprises_patents_by_industry'
-                and indicator = 'invention_patents'
-                then 'invention_patents'
-            when table_id = 'st_hightech_rd' and indicator = 'invention_patents_in_force'
-                then 'invention_patents'
-            when
-                table_id in ('ht_new_product_sales_by_industry', 'st_hightech_rd')
-                and indicator = 'new_product_sales'
-                then 'new_product_sales_yuan'
-        end as quantity,
-        case when table_id like 'ht_%' then 1 else 2 end as source_priority
-    from panel
+        stacked.province_code,
+        stacked.year,
+        stacked.industry_code,
+        stacked.table_id,
+        indicator_variables.variable,
+        indicator_variables.source_priority,
+        stacked.value_std
+    from {{ ref('int_province_indicators_stacked') }} as stacked
+    inner join indicator_variables
+        on
+            stacked.table_id = indicator_variables.table_id
+            and stacked.indicator = indicator_variables.indicator
+    where stacked.industry_code is not null and stacked.value_std is not null
 ),
 
 chosen as (
     select *
-    from ranked
-    where quantity is not null
+    from panel
     qualify
         row_number() over (
-            partition by province_code, year, industry_code, quantity
+            partition by province_code, year, industry_code, variable
             order by source_priority
         ) = 1
 ),
@@ -59,23 +39,22 @@ final as (
         province_code,
         year,
         industry_code,
-        max(value_std) filter (where quantity = 'ht_enterprises') as ht_enterprises,
+        max(value_std) filter (where variable = 'ht_enterprises') as ht_enterprises,
         max(table_id) filter (
-            where quantity = 'ht_enterprises'
+            where variable = 'ht_enterprises'
         ) as ht_enterprises_source_table,
-        max(value_std) filter (
-            where quantity = 'invention_patents'
-        ) as invention_patents,
+        max(value_std) filter (where variable = 'invention_patents') as invention_patents,
         max(table_id) filter (
-            where quantity = 'invention_patents'
+            where variable = 'invention_patents'
         ) as invention_patents_source_table,
         max(value_std) filter (
-            where quantity = 'new_product_sales_yuan'
+            where variable = 'new_product_sales_yuan'
         ) as new_product_sales_yuan,
         max(table_id) filter (
-            where quantity = 'new_product_sales_yuan'
+            where variable = 'new_product_sales_yuan'
         ) as new_product_sales_source_table
     from chosen
+    where variable in ('ht_enterprises', 'invention_patents', 'new_product_sales_yuan')
     group by province_code, year, industry_code
 )
 

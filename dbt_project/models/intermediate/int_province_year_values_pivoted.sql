@@ -1,66 +1,71 @@
 -- Province-level yearbook quantities side by side, one row per province × year that has any, in the
--- standard units (元, 人, 平方米, 美元, counts). The annual average RMB/USD rate is national.
+-- standard units (元, 人, 平方米, 美元, counts). Which table and indicator feeds which column is the
+-- seed ref_indicator_variables; where several sources feed one column, the lowest source_priority
+-- with a value wins. The annual average RMB/USD rate is national (a printed aggregate).
+{%- set variables = [
+    'gdp_yuan', 'population_persons', 'fie_trade_usd', 'road_area_m2', 'students', 'teachers',
+    'industrial_enterprises', 'industrial_output_yuan', 'etdz_output_yuan', 'papers', 'citations',
+] %}
 
-with panel as (
-    select * from {{ ref('int_province_indicators_stacked') }}
-    where industry_code is null
+with indicator_variables as (
+    select * from {{ ref('ref_indicator_variables') }}
+),
+
+panel as (
+    select
+        stacked.province_code,
+        stacked.year,
+        indicator_variables.variable,
+        indicator_variables.source_priority,
+        stacked.value_std
+    from {{ ref('int_province_indicators_stacked') }} as stacked
+    inner join indicator_variables
+        on
+            stacked.table_id = indicator_variables.table_id
+            and stacked.indicator = indicator_variables.indicator
+    where stacked.industry_code is null and stacked.value_std is not null
+),
+
+chosen as (
+    select *
+    from panel
+    qualify
+        row_number() over (
+            partition by province_code, year, variable
+            order by source_priority
+        ) = 1
 ),
 
 exchange_rate as (
     select
-        data_year as year,
-        value_std as usd_rate_yuan_per_usd
-    from {{ ref('stg_csy__exchange_rate') }}
-    where indicator = 'usd_rate' and value_std is not null
-),
-
-pivoted as (
-    select
-        province_code,
-        year,
-        max(value_std) filter (
-            where table_id = 'csy_gdp' and indicator = 'gdp'
-        ) as gdp_yuan,
-        max(value_std) filter (
-            where table_id = 'csy_population' and indicator = 'population'
-        ) as population_persons,
-        max(value_std) filter (
-            where table_id = 'csy_fie_trade' and indicator = 'imports_exports'
-        ) as fie_trade_usd,
-        max(value_std) filter (
-            where table_id = 'csy_road_area' and indicator = 'road_area'
-        ) as road_area_m2,
-        max(value_std) filter (
-            where table_id = 'csy_higher_education' and indicator = 'students'
-        ) as students,
-        max(value_std) filter (
-            where table_id = 'csy_higher_education' and indicator = 'teachers'
-        ) as teachers,
-        max(value_std) filter (
-            where table_id = 'csy_industrial_enterprises' and indicator = 'enterprises'
-        ) as industrial_enterprises,
-        max(value_std) filter (
-            where table_id = 'csy_industrial_enterprises' and indicator = 'gross_output'
-        ) as industrial_output_yuan,
-        max(value_std) filter (
-            where table_id = 'dz_etdz_output' and indicator = 'gross_output'
-        ) as etdz_output_yuan,
-        max(value_std) filter (
-            where table_id = 'st_hei_papers' and indicator = 'papers'
-        ) as papers,
-        max(value_std) filter (
-            where table_id = 'st_hei_papers' and indicator = 'citations'
-        ) as citations
-    from panel
-    group by province_code, year
+        records.data_year as year,
+        records.value_std as usd_rate_yuan_per_usd
+    from {{ ref('stg_raw__records') }} as records
+    inner join indicator_variables
+        on
+            records.table_id = indicator_variables.table_id
+            and records.indicator = indicator_variables.indicator
+    where
+        indicator_variables.variable = 'usd_rate_yuan_per_usd'
+        and records.value_std is not null
+    qualify
+        row_number() over (
+            partition by records.data_year
+            order by indicator_variables.source_priority
+        ) = 1
 ),
 
 final as (
     select
-        pivoted.*,
-        exchange_rate.usd_rate_yuan_per_usd
-    from pivoted
-    left join exchange_rate on pivoted.year = exchange_rate.year
+        chosen.province_code,
+        chosen.year,
+        {%- for v in variables %}
+            max(chosen.value_std) filter (where chosen.variable = '{{ v }}') as {{ v }},
+        {%- endfor %}
+        any_value(exchange_rate.usd_rate_yuan_per_usd) as usd_rate_yuan_per_usd
+    from chosen
+    left join exchange_rate on chosen.year = exchange_rate.year
+    group by chosen.province_code, chosen.year
 )
 
 select * from final

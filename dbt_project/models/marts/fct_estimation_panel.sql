@@ -1,8 +1,9 @@
 -- The estimation panel read by estimation/ (marts.fct_estimation_panel): one row per province ×
--- year × industry (31 × 10 × 6), every model variable in levels, natural logs (ln_*), logs centred
--- on the industry's national sample mean (c_ln_*), and the lagged logs of the two endogenous
--- variables. A variable that is missing or not positive has NULL level/log and is named in
--- null_reason; no row is dropped.
+-- year × industry (31 × 10 × 6), every model variable in levels and natural logs (ln_*), and the
+-- lagged logs of the two endogenous variables (estimation/ centres each sample itself). A variable
+-- that is missing or not positive has NULL level and log, and null_reason lists its code
+-- (<variable>_missing, <variable>_not_positive; the seed ref_null_reasons) joined by '; '; no row
+-- is dropped.
 {%- set variables = [
     'vocal', 'innov', 'size', 'pgdp', 'open', 'infr', 'educ', 'deve', 'know', 'tech', 'dim',
 ] %}
@@ -38,7 +39,7 @@ innovation as (
 ),
 
 controls as (
-    select * from {{ ref('fct_controls') }}
+    select * from {{ ref('int_control_variables_computed') }}
 ),
 
 mechanisms as (
@@ -104,8 +105,8 @@ logged as (
             '; ',
             {%- for v in variables %}
                 case
-                    when {{ v }}_raw is null then '{{ v }} missing'
-                    when {{ v }}_raw <= 0 then '{{ v }} not positive'
+                    when {{ v }}_raw is null then '{{ v }}_missing'
+                    when {{ v }}_raw <= 0 then '{{ v }}_not_positive'
                 end{{ "," if not loop.last }}
             {%- endfor %}
         ), '') as null_reason
@@ -123,9 +124,6 @@ final as (
         {%- endfor %}
         {%- for v in variables %}
             ln_{{ v }},
-        {%- endfor %}
-        {%- for v in variables %}
-            ln_{{ v }} - avg(ln_{{ v }}) over (partition by industry_code) as c_ln_{{ v }},
         {%- endfor %}
         lag(ln_vocal) over (
             partition by province_code, industry_code order by year

@@ -1,37 +1,51 @@
 -- Location quotients: one row per province × year × industry with a high-tech output value.
 -- LQ_ijt = (q_ijt / q_jt) / (Q_it / Q_t); the national totals Q are sums over the provinces
 -- (reconciled against the printed 全国 rows by the test provinces_sum_to_national_total).
--- var lq_output_measure: auto (default: gross output where the yearbook has it for the
--- industry-year, revenue from principal business otherwise) | gross_output | revenue.
+-- The sources of q_ijt (industry_output_yuan) and q_jt (industrial_output_yuan) and their order of
+-- preference are rows of the seed ref_indicator_variables. var lq_output_measure: auto (default:
+-- the preferred source the yearbook has for the industry-year — gross output, revenue from
+-- principal business where no gross output is printed) | gross_output | revenue.
 {%- set measure = var('lq_output_measure', 'auto') %}
 {%- if measure not in ('auto', 'gross_output', 'revenue') %}
     {{ raise_invalid_var('lq_output_measure', measure, ['auto', 'gross_output', 'revenue']) }}
 {%- endif %}
 
-with panel as (
-    select * from {{ ref('int_province_indicators_stacked') }}
-    where value_std is not null
+with indicator_variables as (
+    select * from {{ ref('ref_indicator_variables') }}
 ),
 
+panel as (
+    select
+        stacked.province_code,
+        stacked.year,
+        stacked.industry_code,
+        stacked.table_id,
+        stacked.indicator,
+        stacked.value_std,
+        indicator_variables.variable,
+        indicator_variables.source_priority
+    from {{ ref('int_province_indicators_stacked') }} as stacked
+    inner join indicator_variables
+        on
+            stacked.table_id = indicator_variables.table_id
+            and stacked.indicator = indicator_variables.indicator
+    where stacked.value_std is not null
+),
+
+-- q_ijt: every source of industry_output_yuan (ref_indicator_variables), its indicator the measure
 candidates as (
     select
         province_code,
         year,
-        coalesce(industry_code, 'T') as industry_code,
+        industry_code,
         table_id as output_source_table,
         indicator as output_measure,
         value_std as industry_output_yuan,
-        case
-            when table_id = 'ht_output_by_industry' then 1
-            when indicator = 'gross_output' then 2
-            else 3
-        end as source_priority
+        source_priority
     from panel
     where
-        (
-            (table_id = 'ht_output_by_industry' and indicator = 'gross_output')
-            or (table_id = 'st_hightech_operation' and indicator in ('gross_output', 'revenue'))
-        )
+        variable = 'industry_output_yuan'
+        and industry_code is not null
         {%- if measure != 'auto' %}
             and indicator = '{{ measure }}'
         {%- endif %}
@@ -63,7 +77,7 @@ province_output as (
         year,
         value_std as province_industrial_output_yuan
     from panel
-    where table_id = 'csy_industrial_enterprises' and indicator = 'gross_output'
+    where variable = 'industrial_output_yuan' and industry_code is null
 ),
 
 national_industrial as (

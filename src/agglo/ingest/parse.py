@@ -85,8 +85,8 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _YEAR_LABEL = re.compile(r"((?:19|20)\d{2})\s*年?")
 _HINT_VARIANT = (
-    "if it is a province, add this spelling to dbt_project/seeds/province_name_variants.csv; "
-    "if it is a printed total or region subtotal, to aggregate_name_variants.csv"
+    "if it is a province, add this spelling to dbt_project/seeds/ref_province_name_variants.csv; "
+    "if it is a printed total or region subtotal, to ref_aggregate_name_variants.csv"
 )
 
 
@@ -432,7 +432,7 @@ class _Parser:
                 if not parsed:
                     self.warnings.append(
                         f"{sheet.name}!{column_letter(c)}{r + 1}: unit line {text!r} names no "
-                        "known unit; add it to dbt_project/seeds/unit_aliases.csv"
+                        "known unit; add it to dbt_project/seeds/ref_unit_aliases.csv"
                     )
             elif self._is_title(text, c, first_col):
                 anchored = True

@@ -1,7 +1,7 @@
 """The frames the suites validate, computed from a parsed file and reference frames.
 
 * ``records``: one row per cell, with ``value_base`` (the value in its base unit, through the
-  ``unit_factors`` seed), ``row_key`` (province|aggregate, industry, indicator, year), the
+  ``ref_unit_factors`` seed), ``row_key`` (province|aggregate, industry, indicator, year), the
   indicator's plausible bounds, and ``yoy_factor`` (the largest ratio to the same series in the
   neighbouring years, from the ``neighbours`` frame the caller read from the warehouse);
 * ``groups``: one row per (data year, industry, indicator): distinct provinces, the province sum
@@ -135,7 +135,7 @@ def build_frames(
         )
         rule = inds.get(indicator)
         unit = (nat if not nat.empty else g)["unit"].iloc[0]
-        # rates, percentages, per-person values are not sums (is_additive of the unit_factors seed)
+        # rates, percentages, per-person values are not sums (is_additive of the ref_unit_factors seed)
         additive = units[unit].is_additive if unit in units else True
         gap = None
         if total is not None and not valued.empty and table.row_key == "province" and additive:

@@ -2,7 +2,7 @@
 override file ``expectations/<table_id>.yml``.
 
 Two rules are shared with dbt and live where both read them: whether a unit adds up across
-provinces (``is_additive`` of the ``unit_factors`` seed) and the relative tolerance of the
+provinces (``is_additive`` of the ``ref_unit_factors`` seed) and the relative tolerance of the
 province-sum reconciliation (``reconciliation_relative_tolerance`` in ``dbt_project.yml``).
 """
 
@@ -24,7 +24,7 @@ RELATIVE_TOLERANCE_VAR = "reconciliation_relative_tolerance"
 # settings that used to be per-table and are now shared with dbt: where they live instead
 _MOVED = {
     "total_tolerance": f"vars: {RELATIVE_TOLERANCE_VAR} in dbt_project/dbt_project.yml",
-    "additive": "the unit's is_additive in dbt_project/seeds/unit_factors.csv",
+    "additive": "the unit's is_additive in dbt_project/seeds/ref_unit_factors.csv",
 }
 
 

@@ -123,7 +123,7 @@ def build_suite(rules: TableRules) -> list[Planned]:
         "records",
         "unit_known",
         gxe.ExpectColumnValuesToNotBeNull,
-        "every value's unit converts to a base unit (seeds/unit_factors.csv)",
+        "every value's unit converts to a base unit (seeds/ref_unit_factors.csv)",
         column="base_unit",
         **cond(Column("value").is_not_null()),
     )

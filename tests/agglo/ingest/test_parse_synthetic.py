@@ -223,7 +223,7 @@ def _seed_rows(name: str) -> list[dict]:
 
 def test_every_province_variant_in_the_seeds(catalog):
     variants = [
-        (r["name_variant"], r["province_code"]) for r in _seed_rows("province_name_variants")
+        (r["name_variant"], r["province_code"]) for r in _seed_rows("ref_province_name_variants")
     ]
     variants += [(p.name_en, code) for code, p in refdata().provinces.items()]
     variants += [
@@ -250,7 +250,7 @@ def test_every_province_variant_in_the_seeds(catalog):
 
 def test_every_aggregate_variant_in_the_seeds(catalog):
     variants = [
-        (r["name_variant"], r["aggregate_code"]) for r in _seed_rows("aggregate_name_variants")
+        (r["name_variant"], r["aggregate_code"]) for r in _seed_rows("ref_aggregate_name_variants")
     ]
     rows = [["测试产值表"], ["地区", "产值"], ["北京", "1"], ["天津", "2"]]
     rows += [[name, "1"] for name, _ in variants]

@@ -1,6 +1,6 @@
--- Control variables: one row per province × year × industry of the panel grid (size varies by
--- industry, the others are province-level and repeat across industries). NULL where an
--- ingredient is missing or a denominator is zero.
+-- Control variables of eqs (1)–(4): one row per province × year × industry of the panel grid (size
+-- varies by industry, the others are province-level and repeat across industries). NULL where an
+-- ingredient is missing or a denominator is zero. Read by fct_estimation_panel.
 with spine as (
     select * from {{ ref('int_panel_spine') }}
 ),

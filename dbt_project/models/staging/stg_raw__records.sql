@@ -1,13 +1,11 @@
-{#-
-    The whole body of a staging model: the records of one catalog table (source → renamed), typed,
-    with the province joined to dim_province, the load metadata from raw.load_log and values in one
-    standard unit per indicator (converted → final). Every stg_<yearbook>__<table> model is one call,
-    `{{ stg_yearbook_records('csy_gdp') }}`, so a new catalog table needs no new SQL logic.
--#}
-{% macro stg_yearbook_records(table_id) -%}
+-- Every yearbook cell of every catalog table (source raw.records), one row per printed entity
+-- (province or aggregate) × data year × industry × table × indicator: typed, the value as printed
+-- (value_printed, unit_printed) beside the value in the standard unit of its dimension (value_std,
+-- unit_std; conversion in the standardise_units macro, factors in the ref_unit_factors seed), the
+-- province's region and the table-year's load time. A new catalog table reaches this model, and
+-- everything downstream, without any edit here: models below select by table_id and indicator.
 with source as (
     select * from {{ source('raw', 'records') }}
-    where table_id = '{{ table_id }}'
 ),
 
 renamed as (
@@ -39,7 +37,6 @@ load_log as (
     select
         table_id,
         data_year,
-        file_hash as load_file_hash,
         loaded_at
     from {{ source('raw', 'load_log') }}
 ),
@@ -51,7 +48,7 @@ final as (
         provinces.region,
         load_log.loaded_at
     from converted
-    left join {{ ref('dim_province') }} as provinces
+    left join {{ ref('ref_provinces') }} as provinces
         on converted.province_code = provinces.province_code
     left join load_log
         on
@@ -60,4 +57,3 @@ final as (
 )
 
 select * from final
-{%- endmacro %}
