@@ -531,7 +531,7 @@ class _Parser:
                     sheet=sheet.name,
                     col=column_letter(c),
                     hint="add the industry's printed name to "
-                    "dbt_project/seeds/industry_name_variants.csv",
+                    "dbt_project/seeds/ref_industry_name_variants.csv",
                 )
             key = (industry, indicator.id)
             if key in by_indicator:
