@@ -385,8 +385,9 @@ def build_suite(rules: TableRules) -> list[Planned]:
         "groups",
         "data_year_matches_file_name",
         gxe.ExpectColumnPairValuesToBeEqual,
-        "data year equals the year in the file name",
-        column_A="data_year",
+        "data year (of the edition, for tables with one column per year) equals the year in the "
+        "file name",
+        column_A="vintage",
         column_B="file_name_year",
         ignore_row_if="either_value_is_missing",
     )
@@ -394,8 +395,8 @@ def build_suite(rules: TableRules) -> list[Planned]:
         "groups",
         "data_year_matches_title",
         gxe.ExpectColumnPairValuesToBeEqual,
-        "data year equals the year printed in the title rows",
-        column_A="data_year",
+        "data year (of the edition) equals the year printed in the title rows",
+        column_A="vintage",
         column_B="title_year",
         ignore_row_if="either_value_is_missing",
     )
@@ -544,11 +545,17 @@ def build_frames(result, path, rules: TableRules, rd: RefData, sheets=None, con=
     rows = []
     names = {code: p.name_short_zh for code, p in rd.provinces.items()}
     keys = ["data_year", "industry_code", "indicator"]
+    # rows outside the 31 provinces that the printed national total covers (patent tables: 全国 =
+    # provinces + Hong Kong + Macao + Taiwan; catalog field national_total_includes)
+    in_total = (rec["entity_kind"] == "out_of_scope") & rec["aggregate_code"].isin(
+        table.national_total_includes
+    )
     for (year, industry, indicator), g in rec.groupby(keys, dropna=False, sort=True):
         prov = g[g["entity_kind"] == "province"]
         nat = g[g["aggregate_code"] == "national"]
         present = set(prov["province_code"].dropna())
-        valued = prov[prov["value"].notna()]
+        valued = pd.concat([prov, g[in_total.loc[g.index]]])
+        valued = valued[valued["value"].notna()]
         psum = float(valued["value"].sum()) if not valued.empty else float("nan")
         total = (
             float(nat["value"].iloc[0]) if not nat.empty and nat["value"].notna().any() else None
@@ -585,6 +592,7 @@ def build_frames(result, path, rules: TableRules, rd: RefData, sheets=None, con=
                 "total_min": rule.total_range[0] if rule and rule.total_range else None,
                 "total_max": rule.total_range[1] if rule and rule.total_range else None,
                 "unit": (nat if not nat.empty else g)["unit"].iloc[0],
+                "vintage": int(g["vintage"].max()),
                 "file_name_year": fyear,
                 "title_year": tyear,
             }

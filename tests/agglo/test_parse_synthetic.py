@@ -484,7 +484,7 @@ def test_no_province_rows(catalog):
 
 
 def test_year_from_filename_is_required(catalog):
-    with pytest.raises(LayoutError, match="file name carries no year"):
+    with pytest.raises(LayoutError, match="the file name carries no year"):
         parse_sheets(grid(*OUTPUT_ROWS), "latest.csv", catalog["tst_output"])
 
 
