@@ -28,6 +28,14 @@ code:
   cell (or line) that is an industry name and carries it to the right until the next one, since a
   CSV cannot merge the cell over its sub-columns; ``blocks`` reads the block's title lines;
   ``sheets`` the sheet name or title. Otherwise the table's fixed ``industry``.
+* **Rows by both names**: a row is a province, a printed aggregate or an out-of-scope region (Hong
+  Kong, Macao, Taiwan: ``entity_kind = 'out_of_scope'``) by its Chinese and English names, read
+  from all its label cells; when one is unknown (a misprint: ``江两`` beside ``Jiangxi``) the other
+  decides and a warning names the cell, and when they name different entities the row is an error.
+* **Years**: the data year follows the catalog's ``data_year.from`` (title, else file name; every
+  source that gives a year must agree). In ``column_key: year`` tables each column is headed by a
+  year and gives that year's records (the indicator from the rest of the header, else the title);
+  every record keeps the file's own data year as ``vintage``.
 * **Errors, not guesses**: a row holding numbers whose label is not a known province, aggregate or
   year is a :class:`LayoutError` naming the cell (add the spelling to the seeds); so is a missing
   ``required`` indicator. Odd values are kept and flagged (``invalid``) for the load gate.

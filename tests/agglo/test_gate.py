@@ -37,6 +37,27 @@ def test_every_real_file_passes_the_gate(yearbooks_dir):
         assert {"plausible_range.min", "plausible_range.max", "total_range.max"} <= names
 
 
+def test_patent_national_total_covers_hong_kong_macao_taiwan(yearbooks_dir):
+    """In the patent tables 全国 = 31 provinces + Hong Kong + Macao + Taiwan: the catalog says so
+    (national_total_includes) and the reconciliation honours it; without it the file fails."""
+    import dataclasses
+
+    from agglo.catalog import Catalog
+
+    catalog = load_catalog()
+    path = yearbooks_dir / "st-yearbook" / "patent-grants" / "2019.xls"
+    table = catalog["st_patent_grants"]
+    assert table.national_total_includes == ("hong_kong", "macao", "taiwan")
+    assert gate.check_file(path, catalog).ok
+    without = dataclasses.replace(table, national_total_includes=())
+    report = gate.check_file(
+        path, Catalog({**catalog.tables, table.table_id: without}, catalog.directory)
+    )
+    assert [r.expectation for r in report.errors] == ["provinces_sum_to_total"]
+    # 2019 designs: 全国 F7 539282 = provinces 536288 + Hong Kong 1523 + Macao 67 + Taiwan 1404
+    assert "cell F7" in report.message() and "value=539282, province_sum=536288" in report.message()
+
+
 def test_suites_are_data_for_every_catalog_table():
     catalog = load_catalog()
     for table in catalog:
