@@ -703,12 +703,14 @@ class _Parser:
         """(year, title line) printed in the title lines: ``(2013年)``, ``(2013)``, ``2013年``,
         else a free-standing year; a yearbook's own name (``中国科技统计年鉴—2014``, the edition)
         is not the data year."""
-        text = _YEARBOOK_NAME.sub(" ", title_text)
-        m = _YEAR_IN_TITLE.search(text) or _YEAR_IN_NAME.search(text)
-        if not m:
-            return None
-        line = next(p for p in title_text.split(" | ") if m.group(0) in _YEARBOOK_NAME.sub(" ", p))
-        return int(next(g for g in m.groups() if g)), line
+        lines = title_text.split(" | ")
+        for pattern in (_YEAR_IN_TITLE, _YEAR_IN_NAME):
+            for line in lines:
+                if pattern is _YEAR_IN_NAME and _YEAR_LABEL.fullmatch(line):
+                    continue  # a cell that is only a year heads a column; it is not a title
+                if m := pattern.search(_YEARBOOK_NAME.sub(" ", line)):
+                    return int(next(g for g in m.groups() if g)), line
+        return None
 
     def file_year(self, title_text: str, column_years: list[int]) -> int | None:
         """The file's data year by the catalog's data_year rule (None: per row).

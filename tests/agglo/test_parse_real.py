@@ -684,3 +684,50 @@ def test_year_column_table_takes_its_year_from_the_columns_when_the_name_has_non
     shutil.copyfile(copy, wrong)
     with pytest.raises(LayoutError, match=r"'2018.xls' says data year 2018, but the latest year"):
         parse_file(wrong)
+
+
+# The real misprints of the other families, read with a one-indicator test table (their full catalog
+# entries belong to those families): the row is still the right province, with one warning each.
+TOTAL_ONLY = """
+table_id: tst_total_only
+yearbook: tst
+table: total_only
+title: {title}
+title_patterns: ['{title}']
+entity: province_year
+indicators:
+  - id: total
+    patterns: ['{header}']
+    unit: {unit}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rel", "title", "header", "unit", "row", "code", "warning"),
+    [
+        (
+            "rd-personnel/2013.xls", "人员全时当量", "全时当量", "人年", 17, "15",
+            "1!A17: '内蒙占' read as 内蒙古 (Inner Mongolia) from its English name "
+            "'Inner Mongolia'",
+        ),
+        (
+            "rd-spending-purpose/2020.xls", "按支出用途分", "内部支出", "万元", 20, "31",
+            "1!B20: 'Shanahai' read as 上海 (Shanghai) from its Chinese name '上 海'",
+        ),
+    ],
+)  # fmt: skip
+def test_real_misprints_of_other_families(
+    yearbooks_dir, tmp_path, rel, title, header, unit, row, code, warning
+):
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    text = TOTAL_ONLY.format(title=title, header=header, unit=unit)
+    (folder / "tst_total_only.yml").write_text(text, encoding="utf-8")
+    table = load_catalog(folder)["tst_total_only"]
+    path = yearbooks_dir / "st-yearbook" / rel
+    result = parse_sheets(read_workbook(path), path, table)
+    df = result.records
+    assert df.loc[df["source_row"] == row, "province_code"].tolist() == [code]
+    repairs = [w for w in result.warnings if " read as " in w]  # other columns are ignored
+    assert len(repairs) == 1 and repairs[0].startswith(warning)
+    assert set(df.loc[df["entity_kind"] == "province", "province_code"]) == set(refdata().provinces)

@@ -774,3 +774,37 @@ def test_year_columns_under_indicator_headings(tmp_path):
     # named for an earlier year than its latest column: rejected, naming both
     with pytest.raises(LayoutError, match="says data year 2005, but the latest year column"):
         parse_sheets(grid(*rows, merged=merged), "2005.csv", table)
+
+
+TITLE_FIRST = """
+table_id: tst_title_first
+yearbook: tst
+table: title_first
+title: 标题年份表
+title_patterns: ['标题年份表']
+entity: province_year
+indicators:
+  - id: output
+    patterns: ['产值']
+    unit: 亿元
+"""
+
+
+@pytest.mark.parametrize(
+    ("title_rows", "name", "year"),
+    [
+        ([["中国科技统计年鉴—2014"], ["1-4 标题年份表(2013年)"]], "N2014120034000053.csv", 2013),
+        ([["中国科技统计年鉴2014"], ["1-4 标题年份表 2013"]], "download.csv", 2013),
+        ([["1-4 标题年份表"], ["Title Year Table (2013)"]], "2013.csv", 2013),
+        ([["1-4 标题年份表"]], "tables_2013.csv", 2013),
+    ],
+)
+def test_data_year_from_title_first_then_file_name(tmp_path, title_rows, name, year):
+    """The title's year decides (a yearbook's own name, the edition, is not it); else the file's."""
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "tst_title_first.yml").write_text(TITLE_FIRST, encoding="utf-8")
+    table = load_catalog(folder)["tst_title_first"]
+    rows = [*title_rows, ["地区", "产值"], ["北京", "1"], ["天津", "2"]]
+    result = parse_sheets(grid(*rows), name, table)
+    assert result.data_years == [year] and result.vintages == [year] and result.warnings == []
