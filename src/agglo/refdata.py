@@ -1,4 +1,4 @@
-"""Reference data (provinces, aggregates, industries, units) read from the dbt seeds.
+"""Reference data (provinces, aggregates, out-of-scope regions, industries, units): the seeds.
 
 The seeds under ``dbt_project/seeds/`` are the one copy of this data; the warehouse gets them
 through ``dbt seed`` and the loader through this module.
@@ -111,6 +111,13 @@ class RefData:
             normalize_label(r["name_variant"]): r["aggregate_code"]
             for r in _read_seed("ref_aggregate_name_variants", self.directory)
         }
+        self.out_of_scope = {
+            r["out_of_scope_code"]: r for r in _read_seed("ref_out_of_scope_regions", self.directory)
+        }
+        self._out_of_scope = {
+            normalize_label(r["name_variant"]): r["out_of_scope_code"]
+            for r in _read_seed("ref_out_of_scope_name_variants", self.directory)
+        }
         self.industries = {
             r["industry_code"]: r for r in _read_seed("ref_industries", self.directory)
         }
@@ -141,6 +148,29 @@ class RefData:
     def aggregate_code(self, label: str) -> str | None:
         """Code of a printed aggregate (``全国`` → national, ``东部地区`` → east), else None."""
         return self._aggregates.get(normalize_label(label))
+
+    def out_of_scope_code(self, label: str) -> str | None:
+        """Code of a region printed beside the provinces but outside the 31-province panel
+        (``香港`` → hong_kong, ``Macao`` → macao, ``台湾`` → taiwan), else None."""
+        return self._out_of_scope.get(normalize_label(label))
+
+    def entity(self, label: str) -> tuple[str, str] | None:
+        """(entity_kind, code) of a row label: ``province``, ``aggregate`` or ``out_of_scope``."""
+        if code := self.province_code(label):
+            return "province", code
+        if code := self.aggregate_code(label):
+            return "aggregate", code
+        if code := self.out_of_scope_code(label):
+            return "out_of_scope", code
+        return None
+
+    def entity_name(self, kind: str, code: str) -> str:
+        """``内蒙古 (Inner Mongolia)``: the Chinese and English names of an entity, for messages."""
+        if kind == "province" and code in self.provinces:
+            p = self.provinces[code]
+            return f"{p.name_short_zh} ({p.name_en})"
+        row = (self.aggregates if kind == "aggregate" else self.out_of_scope).get(code)
+        return f"{row['name_zh']} ({row['name_en']})" if row else code
 
     def region(self, province_code: str) -> str:
         return self.provinces[province_code].region

@@ -40,7 +40,12 @@ from agglo.quality import GateReport
 from agglo.quality.frames import NEIGHBOUR_COLUMNS
 
 # raw.records holds the parser's tidy records (the contract) plus the file's content hash.
-_NOT_VARCHAR = {"data_year": "INTEGER", "value": "DOUBLE", "source_row": "INTEGER"}
+_NOT_VARCHAR = {
+    "data_year": "INTEGER",
+    "value": "DOUBLE",
+    "source_row": "INTEGER",
+    "vintage": "INTEGER",
+}
 _NOT_NULL = {"table_id", "yearbook", "data_year", "entity_kind", "indicator", "source_file"}
 RECORD_COLUMNS = {
     **{

@@ -13,6 +13,7 @@ renamed as (
         table_id,
         yearbook,
         cast(data_year as integer) as data_year,
+        cast(vintage as integer) as vintage,
         entity_kind,
         province_code,
         aggregate_code,

@@ -18,7 +18,8 @@ from agglo import paths
 from agglo.errors import CatalogError
 
 ENTITIES = ("province_year", "province_year_industry", "year")
-YEAR_SOURCES = ("filename", "title", "row")
+YEAR_SOURCES = ("title", "filename", "columns", "row")
+COLUMN_KEYS = ("indicator", "year")
 INDUSTRY_AXES = ("columns", "sheets", "blocks")
 
 
@@ -43,15 +44,24 @@ class IndicatorSpec:
 
 @dataclass(frozen=True)
 class DataYearRule:
-    """Where the data year of a file comes from.
+    """Where the data year of a file comes from: ``sources`` in order of precedence.
 
-    ``filename``: the first 4-digit year in the file name; ``title``: the first year in the sheet's
-    title rows; ``row``: each row's label is a year (``row_key: year`` tables). ``offset`` turns an
-    edition year into a data year (a 2016 edition carries 2015 data: offset -1).
+    ``title``: the year printed in the sheet's title lines (``(2013年)``, ``(2013)``, ``2013年``);
+    ``filename``: a free-standing 4-digit year in the file name; ``columns``: the latest year
+    column of a ``column_key: year`` table; ``row``: each row's label is a year (``row_key: year``
+    tables; alone). The first source that gives a year is the data year, and every other listed
+    source that gives one must agree (else the file is rejected). ``offset`` turns a printed
+    edition year into a data year (a 2016 edition carries 2015 data: offset -1); it applies to
+    titles and file names, not to printed year rows or columns.
     """
 
-    source: str = "filename"
+    sources: tuple[str, ...] = ("title", "filename")
     offset: int = 0
+
+    @property
+    def source(self) -> str:
+        """``row`` for per-row years, else the first source (kept for older callers)."""
+        return "row" if "row" in self.sources else self.sources[0]
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,7 @@ class TableSpec:
     path_patterns: tuple[str, ...]
     entity: str
     row_key: str
+    column_key: str
     industry: str | None
     industry_axis: str | None
     data_year: DataYearRule
@@ -75,6 +86,9 @@ class TableSpec:
     description: str = ""
     source_file: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # out-of-scope regions (ref_out_of_scope_regions) that the printed national total includes
+    # besides the 31 provinces (patent tables: 全国 = provinces + Hong Kong + Macao + Taiwan)
+    national_total_includes: tuple[str, ...] = ()
 
     def indicator(self, indicator_id: str) -> IndicatorSpec:
         for ind in self.indicators:
@@ -156,15 +170,31 @@ def parse_entry(doc: dict, where: str) -> TableSpec:
         industry_axis = industry_axis or "columns"
         if industry_axis not in INDUSTRY_AXES:
             raise CatalogError(f"industry_axis must be one of {INDUSTRY_AXES}", file=where)
+    column_key = doc.get("column_key", "indicator")
+    if column_key not in COLUMN_KEYS:
+        raise CatalogError(
+            f"column_key must be one of {COLUMN_KEYS}, not {column_key!r}", file=where
+        )
+    if column_key == "year" and row_key == "year":
+        raise CatalogError("row_key and column_key cannot both be year", file=where)
     dy = doc.get("data_year") or {}
     if not isinstance(dy, dict):
         raise CatalogError("data_year must be a mapping {from: ..., offset: ...}", file=where)
-    rule = DataYearRule(
-        source=dy.get("from", "row" if row_key == "year" else "filename"),
-        offset=int(dy.get("offset", 0)),
-    )
-    if rule.source not in YEAR_SOURCES:
-        raise CatalogError(f"data_year.from must be one of {YEAR_SOURCES}", file=where)
+    default = ["row"] if row_key == "year" else ["title", "filename"]
+    sources = _tuple(dy.get("from", default), where, "data_year.from")
+    rule = DataYearRule(sources=sources, offset=int(dy.get("offset", 0)))
+    bad = [s for s in sources if s not in YEAR_SOURCES]
+    if bad or not sources or len(set(sources)) != len(sources):
+        raise CatalogError(
+            f"data_year.from must list distinct sources among {YEAR_SOURCES}, not {sources}",
+            file=where,
+        )
+    if ("row" in sources) != (row_key == "year") or ("row" in sources and len(sources) > 1):
+        raise CatalogError(
+            "data_year.from: row (alone) is for row_key: year tables, and they need it", file=where
+        )
+    if "columns" in sources and column_key != "year":
+        raise CatalogError("data_year.from: columns needs column_key: year", file=where)
 
     indicators = []
     raw_inds = _require(doc, "indicators", where)
@@ -210,6 +240,7 @@ def parse_entry(doc: dict, where: str) -> TableSpec:
         path_patterns=path_patterns,
         entity=entity,
         row_key=row_key,
+        column_key=column_key,
         industry=doc.get("industry"),
         industry_axis=industry_axis,
         data_year=rule,
@@ -218,6 +249,9 @@ def parse_entry(doc: dict, where: str) -> TableSpec:
         description=doc.get("description", ""),
         source_file=where,
         notes=_tuple(doc.get("notes"), where, "notes"),
+        national_total_includes=_tuple(
+            doc.get("national_total_includes"), where, "national_total_includes"
+        ),
     )
 
 

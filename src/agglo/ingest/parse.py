@@ -28,6 +28,14 @@ code:
   cell (or line) that is an industry name and carries it to the right until the next one, since a
   CSV cannot merge the cell over its sub-columns; ``blocks`` reads the block's title lines;
   ``sheets`` the sheet name or title. Otherwise the table's fixed ``industry``.
+* **Rows by both names**: a row is a province, a printed aggregate or an out-of-scope region (Hong
+  Kong, Macao, Taiwan: ``entity_kind = 'out_of_scope'``) by its Chinese and English names, read
+  from all its label cells; when one is unknown (a misprint: ``江两`` beside ``Jiangxi``) the other
+  decides and a warning names the cell, and when they name different entities the row is an error.
+* **Years**: the data year follows the catalog's ``data_year.from`` (title, else file name; every
+  source that gives a year must agree). In ``column_key: year`` tables each column is headed by a
+  year and gives that year's records (the indicator from the rest of the header, else the title);
+  every record keeps the file's own data year as ``vintage``.
 * **Errors, not guesses**: a row holding numbers whose label is not a known province, aggregate or
   year is a :class:`LayoutError` naming the cell (add the spelling to the seeds); so is a missing
   ``required`` indicator. Odd values are kept and flagged (``invalid``) for the load gate.
@@ -44,8 +52,8 @@ import pandas as pd
 
 from agglo.errors import LayoutError, UnknownTableError
 from agglo.ingest.catalog import Catalog, IndicatorSpec, TableSpec, load_catalog
-from agglo.ingest.data_year import YEAR_IN_NAME as _YEAR_IN_NAME
-from agglo.ingest.data_year import YEAR_IN_TITLE as _YEAR_IN_TITLE
+from agglo.ingest.data_year import YEAR_LABEL as _YEAR_LABEL
+from agglo.ingest.data_year import printed_file_name_year, printed_title_year
 from agglo.ingest.readers import Sheet, column_letter, read_workbook
 from agglo.refdata import RefData
 from agglo.refdata import refdata as default_refdata
@@ -69,6 +77,7 @@ RECORD_COLUMNS = [
     "source_row",
     "source_col",
     "source_cell",
+    "vintage",
 ]
 
 TITLE_ROWS = 12  # rows searched for the table title
@@ -83,7 +92,14 @@ _NOTE = re.compile(
 _NOT_AVAILABLE = re.compile(r"[-—–―‒−/.…]+")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
-_YEAR_LABEL = re.compile(r"((?:19|20)\d{2})\s*年?")
+_LATIN = re.compile(r"[A-Za-z]{2}")
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+_SEEDS = "dbt_project/seeds/"
+_VARIANT_SEED = {
+    "province": "ref_province_name_variants.csv",
+    "aggregate": "ref_aggregate_name_variants.csv",
+    "out_of_scope": "ref_out_of_scope_name_variants.csv",
+}
 _HINT_VARIANT = (
     "if it is a province, add this spelling to dbt_project/seeds/ref_province_name_variants.csv; "
     "if it is a printed total or region subtotal, to ref_aggregate_name_variants.csv"
@@ -112,6 +128,9 @@ class ParseResult:
     data_years: list[int]
     records: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    # data years of the editions that printed the values (column ``vintage``): the file's own
+    # data year; a table with one column per year prints several data years but one vintage
+    vintages: list[int] = field(default_factory=list)
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -238,6 +257,7 @@ class _Column:
     indicator: IndicatorSpec | None
     industry: str | None
     unit: str | None
+    year: int | None = None  # column_key: year tables: the year the column is headed by
 
 
 class _Parser:
@@ -250,7 +270,9 @@ class _Parser:
 
     # -- labels ------------------------------------------------------------------------------
     def classify(self, text: str) -> tuple[str, str | int] | None:
-        """(kind, code) of a row label: a province, a printed aggregate, or (year tables) a year."""
+        """(kind, code) of one label cell: a province, a printed aggregate, an out-of-scope region
+        (Hong Kong, …), or (year tables) a year. Bilingual rows are resolved by :meth:`row_entity`.
+        """
         if not text:
             return None
         if text in self._labels:
@@ -261,18 +283,68 @@ class _Parser:
             result = ("year", int(m.group(1))) if m else None
         else:
             candidates = [text, *text.split("\n")]
-            cjk = "".join(re.findall(rf"[{_CJK}]+", text))
+            cjk = "".join(_CJK_RUN.findall(text))
             if cjk:
                 candidates.append(cjk)
-            for cand in candidates:
-                if code := self.rd.province_code(cand):
-                    result = ("province", code)
-                    break
-                if code := self.rd.aggregate_code(cand):
-                    result = ("aggregate", code)
-                    break
+            result = next((hit for c in candidates if (hit := self.rd.entity(c))), None)
         self._labels[text] = result
         return result
+
+    def _name_parts(self, text: str) -> list[tuple[str, str, tuple | None]]:
+        """The names in one label cell as (language, text, entity or None): its Chinese part and
+        its English part (``北京\nBeijing`` holds both; ``北 京`` only the first)."""
+        parts = []
+        latin = " ".join(_CJK_RUN.sub(" ", unicodedata.normalize("NFKC", text)).split())
+        has_latin = bool(_LATIN.search(latin))
+        cjk = "".join(_CJK_RUN.findall(text))
+        if cjk:
+            chinese = cjk if has_latin else text
+            parts.append(("Chinese", chinese, self.classify(chinese)))
+        if has_latin:
+            parts.append(("English", latin, self.rd.entity(latin)))
+        return parts
+
+    def row_entity(
+        self, sheet: Sheet, r: int, label_cols: list[int]
+    ) -> tuple[tuple[str, str | int] | None, list[str]]:
+        """(kind, code) of a data row from all its label cells, and the name repairs to report.
+
+        The tables are bilingual, so a row is identified by its Chinese **and** English names:
+        when one is known and the other is not (a misprint such as ``内蒙占`` or ``Shanahai``),
+        the known one decides and a warning names the cell; when they name different entities
+        the row is rejected. A row with no known name is None (the caller decides).
+        """
+        cells = [(c, sheet.rows[r][c]) for c in label_cols if sheet.rows[r][c]]
+        if self.table.row_key == "year":
+            return (self.classify(cells[0][1]) if cells else None), []
+        parts = [(c, *part) for c, text in cells for part in self._name_parts(text)]
+        known = [p for p in parts if p[3]]
+        if not known:
+            return None, []
+        first = known[0]
+        for other in known[1:]:
+            if other[3] != first[3]:
+                raise LayoutError(
+                    f"the row's names disagree: {first[2]!r} in {column_letter(first[0])}{r + 1} "
+                    f"is {self.rd.entity_name(*first[3])}, but {other[2]!r} in "
+                    f"{column_letter(other[0])}{r + 1} is {self.rd.entity_name(*other[3])}",
+                    file=self.path,
+                    sheet=sheet.name,
+                    row=r + 1,
+                    col=column_letter(other[0]),
+                    hint="check the row in the file; if one name is a misprint, correct the file "
+                    "(the load cannot tell which of the two is right)",
+                )
+        kind, code = first[3]
+        repairs = [
+            f"{sheet.name}!{column_letter(c)}{r + 1}: {text!r} read as "
+            f"{self.rd.entity_name(kind, code)} from its {first[1]} name {first[2]!r}; if "
+            f"{text!r} is a real spelling (not a misprint), add it to "
+            f"{_SEEDS}{_VARIANT_SEED[kind]}"
+            for c, _lang, text, hit in parts
+            if hit is None
+        ]
+        return first[3], repairs
 
     def label_groups(self, sheet: Sheet) -> list[list[int]]:
         """Runs of adjacent columns where row labels (provinces or years) pile up."""
@@ -311,11 +383,12 @@ class _Parser:
         for r in range(sheet.nrows):
             label_col = next((c for c in label_cols if sheet.rows[r][c]), None)
             label = sheet.rows[r][label_col] if label_col is not None else ""
-            hit = self.classify(label)
+            hit, repairs = self.row_entity(sheet, r, label_cols) if label else (None, [])
             if hit:
                 if current is None:
                     current = _Block(sheet, label_cols, data_cols, list(range(head_start, r)))
                 current.rows.append(_Row(r, label_col, label, hit[0], hit[1]))
+                self.warnings.extend(repairs)
                 continue
             values = [sheet.rows[r][c] for c in data_cols]
             first = label or next((v for v in values if v), "")
@@ -407,6 +480,8 @@ class _Parser:
             numbering = len(numbers) >= 2 and numbers == [
                 numbers[0] + i for i in range(len(numbers))
             ]
+            if self.table.column_key == "year":  # a row of years heads the year columns
+                numbering = numbering or all(_YEAR_LABEL.fullmatch(v) for v in values)
             if numbers and len(numbers) * 2 >= len(values) and not numbering:
                 label = sheet.rows[r][label_col] if label_col is not None else ""
                 self._check_unlabelled_numbers(sheet, r, label_col, label, block.data_cols)
@@ -486,11 +561,19 @@ class _Parser:
 
     # -- columns -----------------------------------------------------------------------------
     def columns(
-        self, block: _Block, header_rows: list[int], units: list[str], block_industry: str | None
+        self,
+        block: _Block,
+        header_rows: list[int],
+        units: list[str],
+        block_industry: str | None,
+        title: str = "",
     ) -> list[_Column]:
+        """The block's data columns with their indicator, industry, unit and (``column_key:
+        year``) year; ``title`` names the indicator of columns headed by a year alone."""
         sheet = block.sheet
+        by_year = self.table.column_key == "year"
         out: list[_Column] = []
-        by_indicator: dict[tuple[str | None, str], _Column] = {}
+        by_indicator: dict[tuple[str | None, str, int | None], _Column] = {}
         industry = block_industry
         axis_columns = self.table.entity == "province_year_industry" and (
             self.table.industry_axis == "columns"
@@ -511,6 +594,17 @@ class _Parser:
                 if codes:
                     industry = codes[0]  # else the industry of the column to the left
             header = "\n".join(cells)
+            year = None
+            if by_year:
+                year, match_cells = self._split_year(match_cells)
+                if year is None:
+                    if has_data:
+                        self.warnings.append(
+                            f"{sheet.name}!{column_letter(c)}: header {squash(header)!r} names no "
+                            f"year (the columns of {self.table.table_id} are years); column ignored"
+                        )
+                    continue
+                match_cells = match_cells or [title]  # a bare year: the title names the indicator
             forms = _forms("\n".join(match_cells))
             indicator = next(
                 (i for i in self.table.indicators if any(i.matches(f) for f in forms)), None
@@ -533,7 +627,7 @@ class _Parser:
                     hint="add the industry's printed name to "
                     "dbt_project/seeds/ref_industry_name_variants.csv",
                 )
-            key = (industry, indicator.id)
+            key = (industry, indicator.id, year)
             if key in by_indicator:
                 other = by_indicator[key]
                 raise LayoutError(
@@ -546,10 +640,24 @@ class _Parser:
                     f"'exclude' in {self.table.source_file}",
                 )
             unit = self.column_unit(sheet, c, cells, indicator, units)
-            col = _Column(c, header, indicator, industry, unit)
+            col = _Column(c, header, indicator, industry, unit, year)
             by_indicator[key] = col
             out.append(col)
         return out
+
+    @staticmethod
+    def _split_year(cells: list[str]) -> tuple[int | None, list[str]]:
+        """(year, remaining header text) of a year column's header cells: a cell or line that is
+        a year (``2012``, ``2012年``) names the column's year."""
+        year, rest = None, []
+        for cell in cells:
+            for line in cell.split("\n"):
+                m = _YEAR_LABEL.fullmatch(unicodedata.normalize("NFKC", line).strip())
+                if m and year is None:
+                    year = int(m.group(1))
+                elif line.strip():
+                    rest.append(line)
+        return year, rest
 
     def _split_industry(self, cells: list[str]) -> tuple[list[str], list[str]]:
         """(industry codes named, remaining header text) of a column's header cells: a cell or a
@@ -589,34 +697,55 @@ class _Parser:
         return ind.unit
 
     # -- years, industries -------------------------------------------------------------------
-    def file_year(self, title_text: str) -> int | None:
+    def file_year(self, title_text: str, column_years: list[int]) -> int | None:
+        """The file's data year by the catalog's data_year rule (None: per row).
+
+        The first listed source that gives a year decides; every other listed source that gives
+        one must agree. A rule of ``filename`` alone only warns when the title says otherwise.
+        """
         rule = self.table.data_year
-        if rule.source == "filename":
-            m = _YEAR_IN_NAME.search(Path(self.path).name)
-            if not m:
+        if "row" in rule.sources:
+            return None
+        name = Path(self.path).name
+        found: dict[str, tuple[int, str]] = {}
+        for source in rule.sources:
+            if source == "title" and (t := printed_title_year(title_text)):
+                found[source] = (t[0] + rule.offset, f"the title {t[1]!r}")
+            elif source == "filename" and (y := printed_file_name_year(name)) is not None:
+                found[source] = (y + rule.offset, f"the file name {name!r}")
+            elif source == "columns" and column_years:
+                found[source] = (max(column_years), f"the latest year column ({max(column_years)})")
+        if not found:
+            said = {"title": "the title", "filename": "the file name", "columns": "any column"}
+            names = [said[s] for s in rule.sources]
+            what = (
+                f"{names[0]} carries no year"
+                if len(names) == 1
+                else f"neither {', '.join(names[:-1])} nor {names[-1]} carries a year"
+            )
+            raise LayoutError(
+                f"no data year: {what}",
+                file=self.path,
+                hint="put the data year into the file name (e.g. 2015.xls, or 2015_"
+                f"{name}); data_year.from in {self.table.source_file} says where the year is "
+                "looked for",
+            )
+        (first, (year, where)), *others = found.items()
+        for _source, (other, other_where) in others:
+            if other != year:
                 raise LayoutError(
-                    "the file name carries no year",
+                    f"{where} says data year {year}, but {other_where} says {other}",
                     file=self.path,
-                    hint=f"name the file by its data year (e.g. 2015.xls), or set data_year.from "
-                    f"in {self.table.source_file}",
+                    hint="check that the file holds the year its name says; if the name is "
+                    f"wrong, rename the file to its data year (e.g. {year}{Path(name).suffix})",
                 )
-            year = int(m.group(1)) + rule.offset
-            t = _YEAR_IN_TITLE.search(title_text)
-            if t and int(t.group(1) or t.group(2)) + rule.offset != year:
+        if rule.sources == ("filename",):
+            t = printed_title_year(title_text)
+            if t and t[0] + rule.offset != year:
                 self.warnings.append(
-                    f"the title says {t.group(0)!r} but the file name gives data year {year}"
+                    f"the title says {t[1]!r} but the file name gives data year {year}"
                 )
-            return year
-        if rule.source == "title":
-            t = _YEAR_IN_TITLE.search(title_text) or _YEAR_IN_NAME.search(title_text)
-            if not t:
-                raise LayoutError(
-                    "no year in the title rows",
-                    file=self.path,
-                    hint=f"set data_year.from: filename in {self.table.source_file}",
-                )
-            return int(next(g for g in t.groups() if g)) + rule.offset
-        return None  # per row
+        return year
 
     # -- main --------------------------------------------------------------------------------
     def run(self, sheets: list[Sheet]) -> ParseResult:
@@ -639,8 +768,8 @@ class _Parser:
                 for c in range(sheet.ncols)
                 if sheet.rows[r][c]
             ) or sheet_top_text(sheet)
-            year = self.file_year(title_text)
             previous: dict[tuple[int, ...], list[int]] = {}
+            planned = []
             for block, (lines, header_rows, units) in zip(blocks, heads, strict=True):
                 group = tuple(block.label_cols)
                 if not header_rows:
@@ -656,11 +785,26 @@ class _Parser:
                     )
                 previous[group] = header_rows
                 industry = self.block_industry(sheet, lines)
-                cols = self.columns(block, header_rows, units or sheet_units, industry)
+                cols = self.columns(block, header_rows, units or sheet_units, industry, title_text)
                 headers_seen.extend(
                     squash(" ".join(self.header_cells(sheet, header_rows, c)))
                     for c in block.data_cols
                 )
+                planned.append((block, cols))
+            column_years = [c.year for _, cols in planned for c in cols if c.year is not None]
+            year = self.file_year(title_text, column_years)
+            if year is not None and column_years and max(column_years) > year:
+                late = next(c for _, cols in planned for c in cols if c.year == max(column_years))
+                raise LayoutError(
+                    f"column {column_letter(late.col)} is headed {late.year}, after the file's "
+                    f"data year {year}",
+                    file=self.path,
+                    sheet=sheet.name,
+                    col=column_letter(late.col),
+                    hint="an edition prints years up to its own data year: check the year in the "
+                    "file name and title",
+                )
+            for block, cols in planned:
                 for col in cols:
                     found.add(col.indicator.id)
                     records.extend(self.block_records(block, col, year, seen))
@@ -694,7 +838,10 @@ class _Parser:
         frame["data_year"] = frame["data_year"].astype("int64")
         frame["source_row"] = frame["source_row"].astype("int64")
         years = sorted({int(y) for y in frame["data_year"]})
-        return ParseResult(self.table, years, frame, self.warnings)
+        # a table of year rows is an edition of its latest row's year
+        frame["vintage"] = frame["vintage"].fillna(max(years, default=0)).astype("int64")
+        vintages = sorted({int(v) for v in frame["vintage"]})
+        return ParseResult(self.table, years, frame, self.warnings, vintages)
 
     def block_industry(self, sheet: Sheet, lines: list[int]) -> str | None:
         axis = self.table.industry_axis if self.table.entity == "province_year_industry" else None
@@ -726,8 +873,9 @@ class _Parser:
             else:
                 kind = row.kind
                 province = row.code if kind == "province" else None
-                aggregate = row.code if kind == "aggregate" else None
-                data_year = year
+                # aggregates and out-of-scope regions (Hong Kong, …) carry their seed code here
+                aggregate = row.code if kind != "province" else None
+                data_year = col.year if col.year is not None else year
             key = (data_year, col.industry, col.indicator.id, kind, province or aggregate)
             if key in seen:
                 self.warnings.append(
@@ -756,6 +904,7 @@ class _Parser:
                     "source_row": row.row + 1,
                     "source_col": letter,
                     "source_cell": cell,
+                    "vintage": year,  # the data year of the edition; None (per row) is set later
                 }
             )
         return out

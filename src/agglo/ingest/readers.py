@@ -297,9 +297,73 @@ def _xls_cell(book, sh, r: int, c: int) -> str:
 # -- .xlsx ----------------------------------------------------------------------------------------
 
 
+# Parts whose absence leaves no cell text to read: the workbook, its sheets, shared strings and
+# styles (number formats). Any other part a package names but lacks (a drawing, an image, a
+# comment, printer settings) is dropped from the package before reading, as Excel repairs it.
+_CELL_PARTS = re.compile(
+    r"^xl/(workbook\.xml|worksheets/[^/]+\.xml|sharedStrings\.xml|styles\.xml)$"
+)
+_REL = re.compile(rb"<Relationship\b[^>]*?/>", re.S)
+_OVERRIDE = re.compile(rb"<Override\b[^>]*?/>", re.S)
+
+
+def _dangling(book: zipfile.ZipFile) -> dict[str, dict[bytes, str]]:
+    """{part: {element naming an absent part: the absent part}} over the package's relationship
+    files and ``[Content_Types].xml``; external targets (hyperlinks) are not parts."""
+    import posixpath
+
+    names = set(book.namelist())
+    found: dict[str, dict[bytes, str]] = {}
+    for rels in (n for n in names if n.endswith(".rels")):
+        base = posixpath.dirname(posixpath.dirname(rels))
+        for rel in _REL.findall(book.read(rels)):
+            m = re.search(rb'Target="([^"]+)"', rel)
+            if not m or b'TargetMode="External"' in rel:
+                continue
+            target = m.group(1).decode("utf-8", "replace")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+            if posixpath.normpath(path) not in names:
+                found.setdefault(rels, {})[rel] = posixpath.normpath(path)
+    if "[Content_Types].xml" in names:
+        for over in _OVERRIDE.findall(book.read("[Content_Types].xml")):
+            m = re.search(rb'PartName="/([^"]+)"', over)
+            if m and m.group(1).decode("utf-8", "replace") not in names:
+                found.setdefault("[Content_Types].xml", {})[over] = m.group(1).decode()
+    return found
+
+
+def _without_missing_parts(data: bytes, name: str) -> bytes:
+    """The package without its references to absent parts that hold no cell text (a drawing …);
+    an absent part that holds cell text (a sheet) is an error, since no repair brings it back."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        dangling = _dangling(book)
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError):
+        return data  # openpyxl reports the damage
+    absent = sorted({p for refs in dangling.values() for p in refs.values()})
+    if not absent:
+        return data
+    lost = [p for p in absent if _CELL_PARTS.match(p)]
+    if lost:
+        raise UnreadableFileError(
+            f"the .xlsx file is damaged or truncated: it lacks {', '.join(lost)}",
+            file=name,
+            hint="download it again, or open it in Excel and save it again",
+        )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as repaired:
+        for item in book.infolist():
+            content = book.read(item.filename)
+            for element in dangling.get(item.filename, {}):
+                content = content.replace(element, b"")
+            repaired.writestr(item, content)
+    return out.getvalue()
+
+
 def _read_xlsx(data: bytes, name: str) -> list[Sheet]:
     import openpyxl
 
+    data = _without_missing_parts(data, name)  # a part named but absent (a drawing): drop it
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except (zipfile.BadZipFile, KeyError, EOFError) as exc:

@@ -124,11 +124,17 @@ def build_frames(
     rows = []
     names = {code: p.name_short_zh for code, p in rd.provinces.items()}
     keys = ["data_year", "industry_code", "indicator"]
+    # rows outside the 31 provinces that the printed national total covers (patent tables: 全国 =
+    # provinces + Hong Kong + Macao + Taiwan; catalog field national_total_includes)
+    in_total = (rec["entity_kind"] == "out_of_scope") & rec["aggregate_code"].isin(
+        table.national_total_includes
+    )
     for (year, industry, indicator), g in rec.groupby(keys, dropna=False, sort=True):
         prov = g[g["entity_kind"] == "province"]
         nat = g[g["aggregate_code"] == "national"]
         present = set(prov["province_code"].dropna())
-        valued = prov[prov["value"].notna()]
+        valued = pd.concat([prov, g[in_total.loc[g.index]]])
+        valued = valued[valued["value"].notna()]
         psum = float(valued["value"].sum()) if not valued.empty else float("nan")
         total = (
             float(nat["value"].iloc[0]) if not nat.empty and nat["value"].notna().any() else None
@@ -154,6 +160,7 @@ def build_frames(
         rows.append(
             {
                 "data_year": int(year),
+                "vintage": int(g["vintage"].max()),
                 "industry_code": industry,
                 "indicator": indicator,
                 "required": bool(rule.required) if rule else False,

@@ -210,8 +210,9 @@ def build_suite(rules: TableRules) -> list[Planned]:
         "groups",
         "data_year_matches_file_name",
         gxe.ExpectColumnPairValuesToBeEqual,
-        "data year equals the year in the file name",
-        column_A="data_year",
+        "data year (of the edition, for tables with one column per year) equals the year in the "
+        "file name",
+        column_A="vintage",
         column_B="file_name_year",
         ignore_row_if="either_value_is_missing",
     )
@@ -219,8 +220,8 @@ def build_suite(rules: TableRules) -> list[Planned]:
         "groups",
         "data_year_matches_title",
         gxe.ExpectColumnPairValuesToBeEqual,
-        "data year equals the year printed in the title rows",
-        column_A="data_year",
+        "data year (of the edition) equals the year printed in the title rows",
+        column_A="vintage",
         column_B="title_year",
         ignore_row_if="either_value_is_missing",
     )

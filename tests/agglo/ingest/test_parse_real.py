@@ -10,14 +10,17 @@ from __future__ import annotations
 import io
 import json
 import math
+import shutil
 
 import msoffcrypto
 import pandas as pd
 import pytest
 
+from agglo.ingest.catalog import load_catalog
 from agglo.cli import INSPECT_COLUMNS, main
-from agglo.errors import AggloError
-from agglo.ingest.parse import RECORD_COLUMNS, parse_file
+from agglo.errors import AggloError, LayoutError
+from agglo.ingest.parse import RECORD_COLUMNS, parse_file, parse_sheets
+from agglo.ingest.readers import read_workbook
 from agglo.refdata import refdata
 
 OPERATION = "st_hightech_operation"
@@ -177,6 +180,145 @@ EXPECTED = {
     ),
 }  # fmt: skip
 
+PATENT_AGGREGATES = {"national", "east", "central", "west"}
+OUT_OF_SCOPE = {"hong_kong", "macao", "taiwan"}
+
+
+def _patent_indicators(total: str, kind: str) -> set[str]:
+    return {total, f"invention_{kind}", f"utility_model_{kind}", f"design_{kind}"}
+
+
+APPS = _patent_indicators("patent_applications", "applications")
+GRANTS = _patent_indicators("patent_grants", "grants")
+IN_FORCE = _patent_indicators("patents_in_force", "in_force")
+# Patent tables (7-7/8-7, 7-8/8-8, 7-9/8-9) and R&D intensity (1-8, one column per year). Cells were
+# read by hand from the files (as Excel shows them). Hong Kong, Macao and Taiwan rows are out of
+# scope; the misprinted 江两 (patent-applications/2014.xls A25) is Jiangxi by its English name.
+# rd-intensity: data years are the year columns; the spot checks of those files name the year
+# in RD_INTENSITY_SPOTS below.
+EXPECTED |= {
+    "patent-applications/2010.xls": (
+        "st_patent_applications", 2010, APPS, PATENT_AGGREGATES,
+        [
+            ("C9", "全    国", "patent_applications", 1109428, "件"),
+            ("D15", "北    京", "invention_applications", 33466, "件"),
+            ("E26", "江    苏", "utility_model_applications", 51436, "件"),
+            ("F44", "西    藏", "design_applications", 53, "件"),
+            ("C52", "香    港", "patent_applications", 2980, "件"),  # out of scope
+        ],
+    ),
+    "patent-applications/2014.xls": (
+        "st_patent_applications", 2014, APPS, PATENT_AGGREGATES | {"northeast"},
+        [
+            ("C7", "全国", "patent_applications", 2210616, "件"),
+            ("C25", "江两", "patent_applications", 25594, "件"),  # misprint of 江西 (Jiangxi)
+            ("F37", "西藏", "design_applications", 91, "件"),
+            ("D45", "台湾", "invention_applications", 10491, "件"),
+        ],
+    ),
+    "patent-applications/2017.xls": (  # renumbered 8-7, 申请数 instead of 申请受理数
+        "st_patent_applications", 2017, APPS, {"national"},
+        [
+            ("C7", "全 国", "patent_applications", 3536333, "件"),
+            ("D8", "北 京", "invention_applications", 99167, "件"),
+            ("E26", "广 东", "utility_model_applications", 283564, "件"),
+            ("F40", "澳 门", "design_applications", 57, "件"),
+        ],
+    ),
+    "patent-applications/2020.xls": (
+        "st_patent_applications", 2020, APPS, {"national"},
+        [
+            ("C7", "全 国", "patent_applications", 5016030, "件"),
+            ("C26", "广 东", "patent_applications", 967204, "件"),
+            ("D33", "西 藏", "invention_applications", 477, "件"),
+            ("C39", "香 港", "patent_applications", 3275, "件"),  # English "Hong Kong"
+        ],
+    ),
+    "patent-grants/2011.xls": (
+        "st_patent_grants", 2011, GRANTS, PATENT_AGGREGATES,
+        [
+            ("C9", "全国", "patent_grants", 883861, "件"),
+            ("D15", "北京", "invention_grants", 15880, "件"),
+            ("F26", "江苏", "design_grants", 135358, "件"),
+            ("C54", "台湾", "patent_grants", 17327, "件"),
+        ],
+    ),
+    "patent-grants/2015.xls": (
+        "st_patent_grants", 2015, GRANTS, PATENT_AGGREGATES | {"northeast"},
+        [
+            ("C7", "全国", "patent_grants", 1596977, "件"),
+            ("E21", "江苏", "utility_model_grants", 119513, "件"),
+            ("F37", "西藏", "design_grants", 107, "件"),
+            ("D43", "香港", "invention_grants", 621, "件"),
+        ],
+    ),
+    "patent-grants/2019.xls": (  # renumbered 8-8, 授权数 instead of 申请授权数
+        "st_patent_grants", 2019, GRANTS, {"national"},
+        [
+            ("C7", "全 国", "patent_grants", 2474406, "件"),
+            ("D8", "北 京", "invention_grants", 53127, "件"),
+            ("E17", "江 苏", "utility_model_grants", 233114, "件"),
+            ("C41", "台 湾", "patent_grants", 13094, "件"),
+        ],
+    ),
+    "patent-grants/2023.xls": (
+        "st_patent_grants", 2023, GRANTS, {"national"},
+        [
+            ("C7", "全国", "patent_grants", 3532282, "件"),
+            ("C33", "西藏", "patent_grants", 1877, "件"),  # English "Xizang"
+            ("F26", "广东", "design_grants", 235623, "件"),
+            ("D39", "香港", "invention_grants", 752, "件"),
+        ],
+    ),
+    "patents-in-force/2013.xls": (  # extra line 七、科技活动成果 above the title
+        "st_patents_in_force", 2013, IN_FORCE, PATENT_AGGREGATES | {"northeast"},
+        [
+            ("C8", "全国", "patents_in_force", 3635929, "件"),
+            ("D13", "北京", "invention_in_force", 85434, "件"),
+            ("E22", "江苏", "utility_model_in_force", 255399, "件"),
+            ("C46", "台湾", "patents_in_force", 98518, "件"),
+        ],
+    ),
+    "patents-in-force/2018.xls": (
+        "st_patents_in_force", 2018, IN_FORCE, {"national"},
+        [
+            ("C7", "全 国", "patents_in_force", 7517791, "件"),
+            ("D8", "北 京", "invention_in_force", 241282, "件"),
+            ("F26", "广 东", "design_in_force", 453750, "件"),
+            ("C39", "香 港", "patents_in_force", 16262, "件"),
+        ],
+    ),
+    "rd-intensity/2019.xls": (
+        "st_rd_intensity", list(range(2012, 2020)), {"rd_intensity"}, {"national"},
+        [
+            ("C6", "全 国", "rd_intensity", 1.91, "%"),
+            ("J7", "北 京", "rd_intensity", 6.31, "%"),
+            ("F32", "西 藏", "rd_intensity", 0.30, "%"),
+            ("J6", "全 国", "rd_intensity", 2.23, "%"),
+        ],
+    ),
+    "rd-intensity/2021.xls": (  # unrounded ratios behind a 2-decimal format up to 2020
+        "st_rd_intensity", list(range(2012, 2022)), {"rd_intensity"}, {"national"},
+        [
+            ("J8", "全    国", "rd_intensity", 2.24, "%"),  # 2019 revised: 2.23 in the 2019 file
+            ("L10", "北    京", "rd_intensity", 6.53, "%"),
+            ("C39", "西    藏", "rd_intensity", 0.2511912808381209, "%"),
+            ("G39", "西    藏", "rd_intensity", 0.18911849957374252, "%"),
+        ],
+    ),
+}  # fmt: skip
+# (cell, data year) of the rd-intensity spot checks: the column's year, not the file's
+RD_INTENSITY_SPOTS = {
+    "rd-intensity/2019.xls": {"C6": 2012, "J7": 2019, "F32": 2015, "J6": 2019},
+    "rd-intensity/2021.xls": {"J8": 2019, "L10": 2021, "C39": 2012, "G39": 2016},
+}
+# parse warnings expected of a file: the recorded name repairs of misprinted rows
+EXPECTED_WARNINGS = {
+    "patent-applications/2014.xls": [
+        "1!A25: '江两' read as 江西 (Jiangxi) from its English name 'Jiangxi'",
+    ],
+}
+
 
 @pytest.fixture(scope="module")
 def parsed(yearbooks_dir):
@@ -212,13 +354,19 @@ def test_file_parses_completely(parsed, rel):
     table, year, indicators, aggregates, _ = EXPECTED[rel]
     result = parsed(rel)
     df = result.records
+    years = year if isinstance(year, list) else [year]
     assert result.table.table_id == table
-    assert result.data_years == [year]
+    assert result.data_years == years
     assert list(df.columns) == RECORD_COLUMNS
-    assert result.warnings == []
+    expected_warnings = EXPECTED_WARNINGS.get(rel, [])
+    assert len(result.warnings) == len(expected_warnings), result.warnings
+    for text, warning in zip(expected_warnings, result.warnings, strict=True):
+        assert warning.startswith(text) and "province_name_variants.csv" in warning
     assert set(df["indicator"]) == indicators
-    assert (df["industry_code"] == "T").all()
+    assert (df["industry_code"].fillna("") == (result.table.industry or "")).all()
     assert (df["yearbook"] == "st").all()
+    # the vintage is the file's own data year: the latest year of a table of year columns
+    assert (df["vintage"] == max(years)).all() and result.vintages == [max(years)]
     # no invalid cells; blank cells carry no value
     assert not (df["value_flag"] == "invalid").any()
     assert df.loc[df["value_flag"].notna(), "value"].isna().all()
@@ -226,36 +374,52 @@ def test_file_parses_completely(parsed, rel):
 
     provinces = df[df["entity_kind"] == "province"]
     aggs = df[df["entity_kind"] == "aggregate"]
-    assert set(df["entity_kind"]) == {"province", "aggregate"}
+    others = df[df["entity_kind"] == "out_of_scope"]
+    patents = bool(result.table.national_total_includes)
+    kinds = {"province", "aggregate"} | ({"out_of_scope"} if patents else set())
+    assert set(df["entity_kind"]) == kinds
     assert provinces["aggregate_code"].isna().all() and provinces["province_code"].notna().all()
     assert aggs["province_code"].isna().all() and aggs["aggregate_code"].notna().all()
     assert set(aggs["aggregate_code"]) == aggregates
     all_codes = set(refdata().provinces)
-    for ind, group in provinces.groupby("indicator"):
-        assert set(group["province_code"]) == all_codes, ind
-        assert len(group) == 31, ind  # each province once per indicator
-    assert len(aggs) == len(aggregates) * len(indicators)
+    for (ind, data_year), group in provinces.groupby(["indicator", "data_year"]):
+        assert set(group["province_code"]) == all_codes, (ind, data_year)
+        assert len(group) == 31, (ind, data_year)  # each province once per indicator and year
+    assert len(aggs) == len(aggregates) * len(indicators) * len(years)
+    if len(others):  # Hong Kong, Macao, Taiwan: out of scope, never provinces, once each
+        assert others["province_code"].isna().all()
+        assert set(others["aggregate_code"]) == OUT_OF_SCOPE
+        assert len(others) == 3 * len(indicators) * len(years)
 
 
 def _decimals(text: str) -> int:
     return len(text.split(".")[1]) if "." in text else 0
 
 
-@pytest.mark.parametrize("rel", sorted(EXPECTED))
+@pytest.mark.parametrize("rel", sorted(r for r in EXPECTED if EXPECTED[r][4][0][4] != "%"))
 def test_provinces_add_up_to_printed_totals(parsed, rel):
-    """Provinces sum to 全国, and the printed region subtotals too, within printed rounding."""
-    df = parsed(rel).records
+    """Provinces (and the regions the catalog says 全国 covers: Hong Kong, Macao, Taiwan in the
+    patent tables) sum to 全国, and the printed region subtotals to the provinces, within the
+    printed rounding. Ratios (R&D intensity, %) do not add up and are left out."""
+    result = parsed(rel)
+    df = result.records
+    included = df["aggregate_code"].isin(result.table.national_total_includes) & (
+        df["entity_kind"] == "out_of_scope"
+    )
     for ind, group in df.groupby("indicator"):
         provinces = group[group["entity_kind"] == "province"]
+        covered = group[(group["entity_kind"] == "province") | included.loc[group.index]]
         national = group[group["aggregate_code"] == "national"]
         regions = group[group["aggregate_code"].isin(["east", "central", "west", "northeast"])]
         assert len(national) == 1, ind
         total = national["value"].iloc[0]
         digits = max(_decimals(t) for t in group["value_raw"] if t)
         # each printed value is off by at most half a unit in its last digit; blanks count as 0
-        tolerance = 0.5 * 10**-digits * (len(provinces) + 1) + 1e-9 * abs(total)
-        assert math.isclose(provinces["value"].sum(), total, abs_tol=tolerance), ind
-        assert math.isclose(regions["value"].sum(), total, abs_tol=tolerance), ind
+        tolerance = 0.5 * 10**-digits * (len(covered) + 1) + 1e-9 * abs(total)
+        assert math.isclose(covered["value"].sum(), total, abs_tol=tolerance), ind
+        if len(regions):
+            psum = provinces["value"].sum()
+            assert math.isclose(regions["value"].sum(), psum, abs_tol=tolerance), ind
 
 
 @pytest.mark.parametrize("rel", sorted(EXPECTED))
@@ -263,6 +427,8 @@ def test_spot_values(parsed, rel):
     df = parsed(rel).records.set_index("source_cell")
     for cell, name, indicator, value, unit in EXPECTED[rel][4]:
         rec = df.loc[cell]
+        year = RD_INTENSITY_SPOTS.get(rel, {}).get(cell, EXPECTED[rel][1])
+        assert rec["data_year"] == year, cell
         assert (rec["name_raw"], rec["indicator"], rec["unit"]) == (name, indicator, unit), cell
         if value is None:
             assert rec["value_flag"] == "blank" and math.isnan(rec["value"]), cell
@@ -382,3 +548,194 @@ def test_inspect_unreadable_and_unknown(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "2015.csv" in err and "matches no catalog table" in err and "--table" in err
     assert "st_hightech_operation" in err
+
+
+# -- bilingual row names: misprints, disagreements, out-of-scope regions ---------------------------
+
+APPS_2014 = "patent-applications/2014.xls"
+
+
+def _grid(yearbooks_dir, rel: str):
+    return read_workbook(yearbooks_dir / "st-yearbook" / rel)
+
+
+def _parse_edited(yearbooks_dir, rel: str, edits: dict[str, str], name: str | None = None):
+    """Parse a real file with some cells rewritten (``{"A16": "内蒙占"}``)."""
+    sheets = _grid(yearbooks_dir, rel)
+    for cell, text in edits.items():
+        col = ord(cell[0]) - ord("A")
+        sheets[0].rows[int(cell[1:]) - 1][col] = text
+    path = yearbooks_dir / "st-yearbook" / rel if name is None else name
+    table = load_catalog()[parsed_table(rel)]
+    return parse_sheets(sheets, path, table)
+
+
+def parsed_table(rel: str) -> str:
+    return EXPECTED[rel][0]
+
+
+def test_misprinted_chinese_name_resolves_by_its_english_name(parsed):
+    """patent-applications/2014.xls A25 prints 江两 for 江西; B25 says Jiangxi."""
+    df = parsed(APPS_2014).records
+    row = df[df["source_row"] == 25]
+    assert set(row["province_code"]) == {"36"} and set(row["name_raw"]) == {"江两"}
+    assert set(row["entity_kind"]) == {"province"}
+    assert "江两" not in (refdata().provinces["36"].name_short_zh,)
+    assert refdata().province_code("江两") is None  # the misprint is not reference data
+
+
+def test_other_misprints_resolve_the_same_way(yearbooks_dir):
+    """Other years misprint other provinces (rd-personnel/2013.xls prints 内蒙占 for 内蒙古, and
+    rd-spending-purpose/2020.xls 'Shanahai' for Shanghai): the other language's name decides."""
+    result = _parse_edited(yearbooks_dir, APPS_2014, {"A16": "内蒙占", "B20": "Shanahai"})
+    df = result.records
+    assert set(df.loc[df["source_row"] == 16, "province_code"]) == {"15"}
+    assert set(df.loc[df["source_row"] == 20, "province_code"]) == {"31"}
+    assert any(
+        w.startswith("1!A16: '内蒙占' read as 内蒙古 (Inner Mongolia) from its English name")
+        for w in result.warnings
+    )
+    assert any(
+        w.startswith("1!B20: 'Shanahai' read as 上海 (Shanghai) from its Chinese name '上海'")
+        for w in result.warnings
+    )
+    assert len(result.warnings) == 3  # with 江两 in A25
+
+
+def test_names_that_disagree_are_rejected(yearbooks_dir):
+    with pytest.raises(LayoutError, match="disagree") as err:
+        _parse_edited(yearbooks_dir, APPS_2014, {"B21": "Beijing"})  # A21 江苏
+    assert err.value.row == 21 and err.value.col == "B" and "江苏 (Jiangsu)" in str(err.value)
+    assert "北京 (Beijing)" in str(err.value) and "2014.xls" in str(err.value)
+
+
+def test_a_row_with_no_known_name_is_rejected(yearbooks_dir):
+    with pytest.raises(LayoutError, match="neither a province") as err:
+        _parse_edited(yearbooks_dir, APPS_2014, {"B25": "Jiangxy"})  # A25 is the misprint 江两
+    assert err.value.row == 25 and err.value.col == "A"
+
+
+def test_hong_kong_macao_taiwan_are_out_of_scope(parsed):
+    for rel in [r for r in EXPECTED if r.startswith(("patent", "patents"))]:
+        df = parsed(rel).records
+        other = df[df["entity_kind"] == "out_of_scope"]
+        assert set(other["aggregate_code"]) == OUT_OF_SCOPE, rel
+        assert other["province_code"].isna().all(), rel
+        named = df[df["name_raw"].str.replace(" ", "").isin(["香港", "澳门", "台湾"])]
+        assert len(named) == 3 * 4 and set(named["entity_kind"]) == {"out_of_scope"}, rel
+    df = parsed("patent-grants/2019.xls").records
+    taiwan = df[(df["aggregate_code"] == "taiwan") & (df["indicator"] == "patent_grants")]
+    assert taiwan["source_cell"].tolist() == ["C41"] and taiwan["value"].tolist() == [13094]
+
+
+# -- data year: title first, file name as fallback ------------------------------------------------
+
+
+def test_database_file_name_without_a_year_loads_by_its_title(yearbooks_dir, tmp_path):
+    """A download kept under the database's own name: the title's (2019年) gives the year."""
+    copy = tmp_path / "N2014120034000053.xls"
+    shutil.copyfile(yearbooks_dir / "st-yearbook" / "patent-grants" / "2019.xls", copy)
+    result = parse_file(copy)
+    assert result.table.table_id == "st_patent_grants" and result.data_years == [2019]
+    assert (result.records["vintage"] == 2019).all()
+
+
+def test_title_and_file_name_that_disagree_are_rejected(yearbooks_dir, tmp_path):
+    copy = tmp_path / "2018.xls"
+    shutil.copyfile(yearbooks_dir / "st-yearbook" / "patent-grants" / "2019.xls", copy)
+    with pytest.raises(LayoutError) as err:
+        parse_file(copy)
+    text = str(err.value)
+    assert "2018.xls" in text and "8-8 国内三种专利授权数按地区分布(2019年)" in text
+    assert "says data year 2019" in text and "'2018.xls' says 2018" in text
+
+
+def test_no_year_in_title_or_name_says_what_to_do(yearbooks_dir):
+    sheets = _grid(yearbooks_dir, "patent-grants/2019.xls")
+    for row in sheets[0].rows[:2]:
+        row[0] = row[0].replace("(2019年)", "").replace("(2019)", "")
+    table = load_catalog()["st_patent_grants"]
+    with pytest.raises(LayoutError, match="neither the title nor the file name") as err:
+        parse_sheets(sheets, "N2014120034000053.xls", table)
+    assert "put the data year into the file name" in str(err.value)
+
+
+# -- one column per year (rd-intensity) ------------------------------------------------------------
+
+
+def test_year_columns_are_that_years_records_with_the_editions_vintage(parsed):
+    old = parsed("rd-intensity/2019.xls").records
+    new = parsed("rd-intensity/2021.xls").records
+
+    def national(df, year):
+        return df[(df["aggregate_code"] == "national") & (df["data_year"] == year)].iloc[0]
+
+    # both editions print 2019; the 2021 edition revised it (J6 2.23 → J8 2.24)
+    a, b = national(old, 2019), national(new, 2019)
+    assert (a["vintage"], a["source_cell"], a["value"]) == (2019, "J6", pytest.approx(2.23))
+    assert (b["vintage"], b["source_cell"], b["value"]) == (2021, "J8", pytest.approx(2.24))
+    beijing = new[(new["province_code"] == "11")].sort_values("data_year")
+    assert beijing["data_year"].tolist() == list(range(2012, 2022))
+    assert beijing["source_col"].tolist() == list("CDEFGHIJKL")
+
+
+def test_year_column_table_takes_its_year_from_the_columns_when_the_name_has_none(
+    yearbooks_dir, tmp_path
+):
+    """The 1-8 title prints no year: under the database's name, the latest column (2019) decides;
+    named for another year, the file is rejected."""
+    copy = tmp_path / "N2014120034000053.xls"
+    shutil.copyfile(yearbooks_dir / "st-yearbook" / "rd-intensity" / "2019.xls", copy)
+    result = parse_file(copy)
+    assert result.vintages == [2019] and result.data_years == list(range(2012, 2020))
+    wrong = tmp_path / "2018.xls"
+    shutil.copyfile(copy, wrong)
+    with pytest.raises(LayoutError, match=r"'2018.xls' says data year 2018, but the latest year"):
+        parse_file(wrong)
+
+
+# The real misprints of the other families, read with a one-indicator test table (their full catalog
+# entries belong to those families): the row is still the right province, with one warning each.
+TOTAL_ONLY = """
+table_id: tst_total_only
+yearbook: tst
+table: total_only
+title: {title}
+title_patterns: ['{title}']
+entity: province_year
+indicators:
+  - id: total
+    patterns: ['{header}']
+    unit: {unit}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rel", "title", "header", "unit", "row", "code", "warning"),
+    [
+        (
+            "rd-personnel/2013.xls", "人员全时当量", "全时当量", "人年", 17, "15",
+            "1!A17: '内蒙占' read as 内蒙古 (Inner Mongolia) from its English name "
+            "'Inner Mongolia'",
+        ),
+        (
+            "rd-spending-purpose/2020.xls", "按支出用途分", "内部支出", "万元", 20, "31",
+            "1!B20: 'Shanahai' read as 上海 (Shanghai) from its Chinese name '上 海'",
+        ),
+    ],
+)  # fmt: skip
+def test_real_misprints_of_other_families(
+    yearbooks_dir, tmp_path, rel, title, header, unit, row, code, warning
+):
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    text = TOTAL_ONLY.format(title=title, header=header, unit=unit)
+    (folder / "tst_total_only.yml").write_text(text, encoding="utf-8")
+    table = load_catalog(folder)["tst_total_only"]
+    path = yearbooks_dir / "st-yearbook" / rel
+    result = parse_sheets(read_workbook(path), path, table)
+    df = result.records
+    assert df.loc[df["source_row"] == row, "province_code"].tolist() == [code]
+    repairs = [w for w in result.warnings if " read as " in w]  # other columns are ignored
+    assert len(repairs) == 1 and repairs[0].startswith(warning)
+    assert set(df.loc[df["entity_kind"] == "province", "province_code"]) == set(refdata().provinces)

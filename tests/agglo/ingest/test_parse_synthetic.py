@@ -484,7 +484,7 @@ def test_no_province_rows(catalog):
 
 
 def test_year_from_filename_is_required(catalog):
-    with pytest.raises(LayoutError, match="file name carries no year"):
+    with pytest.raises(LayoutError, match="the file name carries no year"):
         parse_sheets(grid(*OUTPUT_ROWS), "latest.csv", catalog["tst_output"])
 
 
@@ -716,3 +716,95 @@ def test_full_width_patterns_and_currency_named_column(tmp_path):
     assert result.table.table_id == "tst_rate" and result.warnings == []
     assert list(got["unit"]) == ["元/100美元"] * 2
     assert list(got["value"]) == [614.28, 622.84]
+
+
+# -- one column per year ---------------------------------------------------------------------------
+
+BY_YEAR = """
+table_id: tst_by_year
+yearbook: tst
+table: by_year
+title: 分年测试表
+title_patterns: ['分年测试表']
+entity: province_year
+column_key: year
+data_year: {from: [title, filename, columns]}
+indicators:
+  - id: output
+    patterns: ['产值']
+    unit: 亿元
+  - id: firms
+    patterns: ['企业数']
+    unit: 个
+"""
+
+
+def test_year_columns_under_indicator_headings(tmp_path):
+    """Years need not be consecutive; a merged heading names the indicator of the years below it;
+    the latest year column gives the data year when neither title nor name does."""
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "tst_by_year.yml").write_text(BY_YEAR, encoding="utf-8")
+    table = load_catalog(folder)["tst_by_year"]
+    rows = [
+        ["分年测试表"],
+        ["地区", "产值(亿元)", "", "", "企业数(个)", ""],
+        ["", "2000", "2005", "2010年", "2005", "2010"],
+        ["全国", "3", "5", "8", "30", "40"],
+        ["北京", "1", "2", "3", "10", "20"],
+        ["天津", "2", "3", "5", "20", "20"],
+    ]
+    merged = [MergedRange(1, 1, 1, 3), MergedRange(1, 1, 4, 5)]
+    result = parse_sheets(grid(*rows, merged=merged), "download.csv", table)
+    df = result.records
+    assert result.data_years == [2000, 2005, 2010] and result.vintages == [2010]
+    assert (df["vintage"] == 2010).all()
+    got = df.set_index("source_cell")
+    assert (got.loc["D5", "indicator"], got.loc["D5", "data_year"], got.loc["D5", "value"]) == (
+        "output",
+        2010,
+        3,
+    )
+    assert (got.loc["E6", "indicator"], got.loc["E6", "data_year"], got.loc["E6", "unit"]) == (
+        "firms",
+        2005,
+        "个",
+    )
+    assert len(df) == 3 * 5
+    # named for an earlier year than its latest column: rejected, naming both
+    with pytest.raises(LayoutError, match="says data year 2005, but the latest year column"):
+        parse_sheets(grid(*rows, merged=merged), "2005.csv", table)
+
+
+TITLE_FIRST = """
+table_id: tst_title_first
+yearbook: tst
+table: title_first
+title: 标题年份表
+title_patterns: ['标题年份表']
+entity: province_year
+indicators:
+  - id: output
+    patterns: ['产值']
+    unit: 亿元
+"""
+
+
+@pytest.mark.parametrize(
+    ("title_rows", "name", "year"),
+    [
+        ([["中国科技统计年鉴—2014"], ["1-4 标题年份表(2013年)"]], "N2014120034000053.csv", 2013),
+        ([["中国科技统计年鉴2014"], ["1-4 标题年份表 2013"]], "download.csv", 2013),
+        ([["1-4 标题年份表"], ["Title Year Table (2013)"]], "2013.csv", 2013),
+        ([["1-4 标题年份表"]], "tables_2013.csv", 2013),
+    ],
+)
+def test_data_year_from_title_first_then_file_name(tmp_path, title_rows, name, year):
+    """The title's year decides (a yearbook's own name, the edition, is not it); else the file's."""
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "tst_title_first.yml").write_text(TITLE_FIRST, encoding="utf-8")
+    table = load_catalog(folder)["tst_title_first"]
+    rows = [*title_rows, ["地区", "产值"], ["北京", "1"], ["天津", "2"]]
+    result = parse_sheets(grid(*rows), name, table)
+    assert result.data_years == [year] and result.vintages == [year] and result.warnings == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import msoffcrypto
 import openpyxl
@@ -225,6 +226,76 @@ def test_truncated_xlsx(tmp_path):
     with pytest.raises(UnreadableFileError) as err:
         read_workbook(path)
     assert "damaged or truncated" in str(err.value) and "cut.xlsx" in str(err.value)
+
+
+def _with_part_named_but_missing(data: bytes, sheet_xml: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """The package plus a drawing that the sheet names (relationship, content type, ``<drawing>``)
+    but that the zip lacks: Excel opens such a file (none of the 45 real downloads is one)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    rels = sheet_xml.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                content = content.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/drawings/drawing1.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.drawing+xml"/></Types>',
+                )
+            if item.filename == sheet_xml:
+                content = content.replace(b"</worksheet>", b'<drawing r:id="rId9"/></worksheet>')
+                if b"xmlns:r=" not in content:
+                    content = content.replace(
+                        b"<worksheet ",
+                        b'<worksheet xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+                        b'2006/relationships" ',
+                        1,
+                    )
+            z.writestr(item, content)
+        z.writestr(
+            rels,
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http:'
+            '//schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" Type='
+            '"http://schemas.openxmlformats.org/officeDocument/2006/relationships/drawing" Target='
+            '"../drawings/drawing1.xml"/></Relationships>',
+        )
+    return out.getvalue()
+
+
+def test_xlsx_naming_a_part_it_lacks_is_read(tmp_path):
+    def build(ws):
+        ws["A1"] = "5-3 各地区高技术产业生产经营情况(2015年)"
+        ws.append(["北京", 805, 12.3])
+        ws["C2"].number_format = "0.00"
+        ws.merge_cells("A1:C1")
+
+    data = _with_part_named_but_missing(xlsx_bytes(build))
+    with pytest.raises(KeyError, match="drawing1.xml"):  # what openpyxl alone makes of it
+        openpyxl.load_workbook(io.BytesIO(data))
+    path = tmp_path / "2015.xlsx"
+    path.write_bytes(data)
+    (sheet,) = read_workbook(path)
+    assert sheet.rows == [
+        ["5-3 各地区高技术产业生产经营情况(2015年)", "", ""],
+        ["北京", "805", "12.30"],
+    ]
+    assert sheet.merged == [MergedRange(0, 0, 0, 2)]  # merged cells and formats are still known
+
+
+def test_xlsx_lacking_a_sheet_is_still_an_error(tmp_path):
+    data = xlsx_bytes(lambda ws: ws.append(["北京", 1]))
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            if item.filename != "xl/worksheets/sheet1.xml":
+                z.writestr(item, src.read(item.filename))
+    path = tmp_path / "nosheet.xlsx"
+    path.write_bytes(_with_part_named_but_missing(out.getvalue()))
+    # openpyxl alone returns no sheet at all, silently
+    with pytest.raises(UnreadableFileError, match="lacks xl/worksheets/sheet1.xml"):
+        read_workbook(path)
 
 
 def test_binary_junk_and_pdf(tmp_path):

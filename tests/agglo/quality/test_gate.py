@@ -45,6 +45,27 @@ def test_every_real_file_passes_the_gate(yearbooks_dir, uncatalogued_families):
         assert {"plausible_range.min", "plausible_range.max", "total_range.max"} <= names
 
 
+def test_patent_national_total_covers_hong_kong_macao_taiwan(yearbooks_dir):
+    """In the patent tables 全国 = 31 provinces + Hong Kong + Macao + Taiwan: the catalog says so
+    (national_total_includes) and the reconciliation honours it; without it the file fails."""
+    import dataclasses
+
+    from agglo.catalog import Catalog
+
+    catalog = load_catalog()
+    path = yearbooks_dir / "st-yearbook" / "patent-grants" / "2019.xls"
+    table = catalog["st_patent_grants"]
+    assert table.national_total_includes == ("hong_kong", "macao", "taiwan")
+    assert gate.check_file(path, catalog).ok
+    without = dataclasses.replace(table, national_total_includes=())
+    report = gate.check_file(
+        path, Catalog({**catalog.tables, table.table_id: without}, catalog.directory)
+    )
+    assert [r.expectation for r in report.errors] == ["provinces_sum_to_total"]
+    # 2019 designs: 全国 F7 539282 = provinces 536288 + Hong Kong 1523 + Macao 67 + Taiwan 1404
+    assert "cell F7" in report.message() and "value=539282, province_sum=536288" in report.message()
+
+
 def test_suites_are_data_for_every_catalog_table():
     catalog = load_catalog()
     for table in catalog:
@@ -74,6 +95,8 @@ def test_results_and_rejections_are_queryable(tmp_path, yearbooks_dir):
     good = yearbooks_dir / OPERATION / "2015.xls"
     rows = op_rows(yearbooks_dir)
     rows[12][3] = "12.3*"  # 河北... any province's revenue
+    for title in rows[:2]:  # the title's year must match the file name's
+        title[0] = title[0].replace("2015", "2011")
     bad = write_rows(tmp_path / "raw" / "hightech-operation" / "2011.csv", rows)
     report = pipeline.load_paths([good, bad], warehouse=db, progress=False)
     assert [o.status for o in report.outcomes] == ["loaded", "rejected"]
@@ -89,7 +112,7 @@ def test_results_and_rejections_are_queryable(tmp_path, yearbooks_dir):
         ).fetchall()
         names = [f[0] for f in failed]
         assert "numeric_values" in names and "data_year_matches_file_name" not in names
-        assert "data_year_matches_title" in names  # 2011.csv holds the 2015 table
+        assert "data_year_matches_title" not in names  # title and name both say 2011
         rows_json = json.loads(next(f[2] for f in failed if f[0] == "numeric_values"))["rows"]
         assert rows_json[0]["source_cell"] == "D13" and rows_json[0]["value"] == "12.3*"
         rej = con.execute("SELECT file_path, file_hash, failed FROM raw.load_rejections").fetchall()
