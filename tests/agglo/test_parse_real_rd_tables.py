@@ -554,6 +554,7 @@ def test_recognised_by_title_alone(yearbooks_dir, tmp_path):
         ("1-7 各地区R&D经费内部支出", ACTIVITY),
         ("2-8 各地区规模以上工业企业数量情况", FIRMS),
         ("2-23 各地区规模以上工业企业新产品开发及销售情况", NEW_PRODUCTS),
+        ("各地区规模以上工业企业新产品开发、生产及销售情况", NEW_PRODUCTS),
         ("Intramural Expenditure on R&D by Region", ACTIVITY),
         ("Intramural Expenditure on R&D by Region and Sources (2016)", FUNDING),
     ],
