@@ -19,7 +19,7 @@ import pytest
 from test_parse_real import parsed  # noqa: F401  (fixture: one parse per file and module)
 
 from agglo.errors import LayoutError
-from agglo.parse import RECORD_COLUMNS
+from agglo.ingest.parse import RECORD_COLUMNS
 from agglo.refdata import refdata
 
 PERSONNEL = "st_rd_personnel"
@@ -363,7 +363,7 @@ def test_every_file_of_the_six_families_is_covered(yearbooks_dir):
 
 def test_blocked_files_fail_only_on_their_misprinted_name(yearbooks_dir):
     """Until names resolve by their English name, the one error is the misprinted cell."""
-    from agglo.parse import parse_file
+    from agglo.ingest.parse import parse_file
 
     for rel, cell in BLOCKED_BY_MISPRINT.items():
         try:
@@ -531,7 +531,7 @@ def test_renumbered_and_reworded_titles_recognised(parsed):  # noqa: F811
 
 def test_recognised_by_title_alone(yearbooks_dir, tmp_path):
     """The folder name is not needed: a copy under another name is recognised by its title."""
-    from agglo.parse import parse_file
+    from agglo.ingest.parse import parse_file
 
     for i, rel in enumerate(sorted(EXPECTED)):
         if rel in BLOCKED_BY_MISPRINT:
@@ -560,9 +560,9 @@ def test_recognised_by_title_alone(yearbooks_dir, tmp_path):
     ],
 )
 def test_title_variants_recognised(title, table):
-    from agglo.catalog import load_catalog
+    from agglo.ingest.catalog import load_catalog
     from agglo.parse import recognize
-    from agglo.readers import Sheet
+    from agglo.ingest.readers import Sheet
 
     sheet = Sheet("1", [[title], ["地区", "Region"], ["北京", "Beijing"]])
     assert recognize([sheet], "download.xls", load_catalog()).table_id == table
@@ -577,7 +577,7 @@ def test_title_variants_recognised(title, table):
     ],
 )
 def test_neighbouring_titles_not_taken(title):
-    from agglo.catalog import load_catalog
+    from agglo.ingest.catalog import load_catalog
 
     mine = set(FAMILIES.values())
     assert not [t.table_id for t in load_catalog() if t.table_id in mine and t.matches_title(title)]
@@ -607,10 +607,10 @@ EXPECTED_BLANKS = {
 @pytest.mark.slow
 @pytest.mark.parametrize("rel", sorted(EXPECTED))
 def test_gate_passes_every_file_but_the_known_defects(yearbooks_dir, rel):
-    from agglo import gate
-    from agglo.catalog import load_catalog
+    from agglo import pipeline, quality
+    from agglo.ingest.catalog import load_catalog
 
-    report = gate.check_file(yearbooks_dir / "st-yearbook" / rel, load_catalog())
+    report = pipeline.check_file(yearbooks_dir / "st-yearbook" / rel, load_catalog())
     assert {r.expectation for r in report.errors} == EXPECTED_REJECTIONS.get(rel, set()), (
         report.message()
     )
@@ -619,7 +619,7 @@ def test_gate_passes_every_file_but_the_known_defects(yearbooks_dir, rel):
     assert report.table_id == EXPECTED[rel][0]
     names = {r.expectation for r in report.results}
     assert {"provinces_sum_to_total", "plausible_range.max", "total_range.min"} <= names
-    pairs = gate.table_rules(load_catalog()[EXPECTED[rel][0]]).not_above
+    pairs = quality.table_rules(load_catalog()[EXPECTED[rel][0]]).not_above
     assert {f"indicator_not_above[{a}<={b}]" for a, b in pairs} <= names
     blanks = {row["source_cell"] for r in report.warnings for row in r.rows}
     assert {r.expectation for r in report.warnings} <= {"required_blank_cells"}
@@ -628,12 +628,12 @@ def test_gate_passes_every_file_but_the_known_defects(yearbooks_dir, rel):
 
 def test_gate_ranges_cover_every_indicator():
     """Every indicator of the six tables has province and total ranges set from the real data."""
-    from agglo import gate
-    from agglo.catalog import load_catalog
+    from agglo import quality
+    from agglo.ingest.catalog import load_catalog
 
     catalog = load_catalog()
     for table_id in FAMILIES.values():
-        rules = gate.table_rules(catalog[table_id])
+        rules = quality.table_rules(catalog[table_id])
         for rule in rules.indicators.values():
             assert rule.province_range and rule.total_range, (table_id, rule.id)
             assert rule.province_range[0] == 0 and rule.total_range[0] > 0, (table_id, rule.id)
