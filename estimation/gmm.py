@@ -6,10 +6,14 @@ A small, dependency-light implementation (numpy / scipy / pandas) in the shape o
 
     mod = DynamicPanelGMM(data, dependent="n", exog=["w", "k"], lags=2,
                           gmm_instruments={"n": (2, 4), "w": (1, 3)}, iv_instruments=["k"],
-                          system=True, two_step=True, robust=True)
-    res = mod.fit()
-    print(res)            # summary table
-    res.params, res.std_errors, res.hansen, res.ar(2)
+                          system=True)
+    res = mod.fit(iter_limit=2, cov_type="robust")   # two step, Windmeijer-corrected
+    print(res.summary)    # a Summary: .tables, .params, .tests, as_text() / as_html()
+    res.params, res.std_errors, res.hansen, res.ar(2), res.resids
+
+As in linearmodels (``IVGMM(...).fit(iter_limit=2, cov_type="robust")``), the constructor takes the
+model (data, lags, instruments, transformation) and :meth:`DynamicPanelGMM.fit` the estimation
+choices (number of steps, covariance, one-step weighting kernel).
 
 The instrument conventions follow Stata's ``xtabond2`` (Roodman 2009), so that
 ``xtabond2 n L(1/2).n w k, gmm(n, lag(2 4)) gmm(w, lag(1 3)) iv(k) twostep robust`` is reproduced
@@ -110,9 +114,11 @@ Roodman, D. (2009). How to do xtabond2. Stata Journal 9(1), 86–136.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings as _warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -131,10 +137,12 @@ from estimation._gmm_instruments import (
     shift,
     to_grid,
 )
+from estimation.summary import Summary, info_frame, tests_frame
 
 __all__ = [
     "DynamicPanelGMM",
     "DynamicPanelGMMResults",
+    "FitOptions",
     "InstrumentCountWarning",
     "SpecificationTest",
 ]
@@ -157,6 +165,61 @@ class SpecificationTest(NamedTuple):
 
 
 _EQUATIONS = ("both", "diff", "level")
+COV_TYPES = ("robust", "unadjusted")
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """The estimation choices of one fit (the arguments of :meth:`DynamicPanelGMM.fit`)."""
+
+    iter_limit: int = 2
+    cov_type: str = "robust"
+    h: int = 3
+
+    def __post_init__(self) -> None:
+        if isinstance(self.iter_limit, bool) or self.iter_limit not in (1, 2):
+            raise ValueError(
+                f"iter_limit must be 1 (one-step) or 2 (two-step GMM), got {self.iter_limit!r}; "
+                "iterated GMM is not implemented"
+            )
+        if self.cov_type not in COV_TYPES:
+            raise ValueError(f"cov_type must be one of {COV_TYPES}, got {self.cov_type!r}")
+        if isinstance(self.h, bool) or self.h not in (1, 2, 3):
+            raise ValueError(f"h must be 1, 2 or 3, got {self.h!r}")
+
+    def replace(self, **given: Any) -> FitOptions:
+        """These options with the given (not None) values replaced."""
+        return dataclasses.replace(self, **{k: v for k, v in given.items() if v is not None})
+
+
+#: Constructor keywords of the previous release that are estimation choices → what fit() takes.
+_DEPRECATED_KEYWORDS = {
+    "two_step": "fit(iter_limit=2) for two steps, fit(iter_limit=1) for one",
+    "robust": 'fit(cov_type="robust") or fit(cov_type="unadjusted")',
+    "h": "fit(h=...)",
+}
+
+
+def _deprecated_fit_options(given: Mapping[str, Any]) -> FitOptions:
+    """Fit defaults from the deprecated constructor keywords, with a DeprecationWarning each."""
+    unknown = sorted(set(given) - set(_DEPRECATED_KEYWORDS))
+    if unknown:
+        raise TypeError(f"DynamicPanelGMM() got unexpected keyword argument(s) {unknown}")
+    values: dict[str, Any] = {}
+    for name, value in given.items():
+        _warnings.warn(
+            f"DynamicPanelGMM({name}=...) is deprecated and will be removed in the next release: "
+            f"it is an estimation choice, pass {_DEPRECATED_KEYWORDS[name]} instead",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if name == "two_step":
+            values["iter_limit"] = 2 if value else 1
+        elif name == "robust":
+            values["cov_type"] = "robust" if value else "unadjusted"
+        else:
+            values["h"] = value
+    return FitOptions().replace(**values)
 
 
 _LAG_NAME = re.compile(r"^L(\d+)\.(.+)$")
@@ -214,11 +277,6 @@ class DynamicPanelGMM:
         System GMM (differenced and level equations) if True, else difference GMM.
     collapse : bool, default False
         Collapse GMM-style instruments to one column per lag (xtabond2 ``collapse``).
-    two_step : bool, default True
-        Two-step efficient GMM (else one step).
-    robust : bool, default True
-        Two step: Windmeijer-corrected covariance; one step: entity-clustered covariance.
-        ``False`` gives the classical (homoskedastic) covariance.
     time_dummies : bool, default False
         Add period dummies as regressors and IV-style instruments (equation both). With a constant
         (system GMM) the first period of the level sample is the base; in difference GMM the first
@@ -229,8 +287,10 @@ class DynamicPanelGMM:
     missing : {"raise", "drop"}, default "raise"
         Missing values in used columns: raise a ``ValueError`` naming the columns and counts, or
         drop those rows (lags across dropped rows then count as unavailable).
-    h : {1, 2, 3}, default 3
-        One-step weighting kernel, as xtabond2's ``h()`` option (matters for system GMM only).
+    **deprecated
+        ``two_step``, ``robust`` and ``h``, estimation choices that :meth:`fit` now takes
+        (``iter_limit``, ``cov_type``, ``h``). Still accepted for one release, with a
+        ``DeprecationWarning``; they become the defaults of :meth:`fit`.
 
     Notes
     -----
@@ -245,14 +305,13 @@ class DynamicPanelGMM:
         lags: int = 1,
         gmm_instruments: Mapping[str, tuple[int, int | None]] | None = None,
         iv_instruments: Sequence[str] | Mapping[str, str] | None = None,
+        *,
         system: bool = True,
         collapse: bool = False,
-        two_step: bool = True,
-        robust: bool = True,
         time_dummies: bool = False,
         constant: bool = True,
         missing: str = "raise",
-        h: int = 3,
+        **deprecated: Any,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise ValueError("data must be a pandas DataFrame indexed by (entity, time)")
@@ -269,8 +328,7 @@ class DynamicPanelGMM:
             raise ValueError(f"lags must be a non-negative integer, got {lags!r}")
         if missing not in ("raise", "drop"):
             raise ValueError("missing must be 'raise' or 'drop'")
-        if h not in (1, 2, 3):
-            raise ValueError("h must be 1, 2 or 3")
+        self._fit_defaults = _deprecated_fit_options(deprecated)
 
         self.data = data
         self.dependent = dependent
@@ -278,12 +336,9 @@ class DynamicPanelGMM:
         self.lags = int(lags)
         self.system = bool(system)
         self.collapse = bool(collapse)
-        self.two_step = bool(two_step)
-        self.robust = bool(robust)
         self.time_dummies = bool(time_dummies)
         self.constant = bool(constant)
         self.missing = missing
-        self.h = int(h)
 
         self.gmm_instruments: dict[str, tuple[int, int | None]] = {}
         for var, lag_range in dict(gmm_instruments or {}).items():
@@ -345,7 +400,7 @@ class DynamicPanelGMM:
     # ------------------------------------------------------------------------------------------
     @property
     def spec(self) -> dict[str, Any]:
-        """The model specification as a plain dict."""
+        """The model specification as a plain dict (estimation choices are in the results)."""
         return {
             "dependent": self.dependent,
             "exog": list(self.exog),
@@ -354,17 +409,18 @@ class DynamicPanelGMM:
             "iv_instruments": dict(self.iv_instruments),
             "system": self.system,
             "collapse": self.collapse,
-            "two_step": self.two_step,
-            "robust": self.robust,
             "time_dummies": self.time_dummies,
             "constant": self.constant and self.system,
             "missing": self.missing,
-            "h": self.h,
         }
 
     @property
     def xtabond2_command(self) -> str:
-        """The equivalent ``xtabond2`` command line (for documentation)."""
+        """The model as an ``xtabond2`` command line, without the estimation options
+        (``twostep``, ``robust``, ``h()``: see the results' ``xtabond2_command``)."""
+        return self._xtabond2_command(FitOptions(iter_limit=1, cov_type="unadjusted", h=3))
+
+    def _xtabond2_command(self, options: FitOptions) -> str:
         y = self.dependent
         regs = [f"L(1/{self.lags}).{y}"] if self.lags > 1 else [f"L.{y}"] if self.lags else []
         regs += self.exog
@@ -376,10 +432,12 @@ class DynamicPanelGMM:
             opts.append(f"iv({var})" if eq == "both" else f"iv({var}, eq({eq}))")
         if not self.system:
             opts.append("noleveleq")
-        if self.two_step:
+        if options.iter_limit == 2:
             opts.append("twostep")
-        if self.robust:
+        if options.cov_type == "robust":
             opts.append("robust")
+        if options.h != 3:
+            opts.append(f"h({options.h})")
         if self.system and not self.constant:
             opts.append("noconstant")
         return f"xtabond2 {y} {' '.join(regs)}, {' '.join(opts)}"
@@ -411,8 +469,31 @@ class DynamicPanelGMM:
             raise ValueError("no observations left")
         return df
 
-    def fit(self) -> DynamicPanelGMMResults:
-        """Estimate the model; returns a :class:`DynamicPanelGMMResults`."""
+    def fit(
+        self, *, iter_limit: int | None = None, cov_type: str | None = None, h: int | None = None
+    ) -> DynamicPanelGMMResults:
+        """Estimate the model.
+
+        Parameters
+        ----------
+        iter_limit : {1, 2}, default 2
+            Number of GMM steps, as linearmodels' ``IVGMM.fit(iter_limit=...)``: 1 is one-step
+            GMM with the weight :math:`A_1`, 2 two-step efficient GMM. Iterated GMM (more steps) is
+            not implemented.
+        cov_type : {"robust", "unadjusted"}, default "robust"
+            ``robust``: Windmeijer-corrected covariance for two-step fits, entity-clustered for
+            one-step fits. ``unadjusted``: the classical (homoskedastic) covariance.
+        h : {1, 2, 3}, default 3
+            One-step weighting kernel, as xtabond2's ``h()`` option (matters for system GMM only).
+
+        A deprecated constructor argument (``two_step``, ``robust``, ``h``) supplies the default
+        of the matching argument here.
+
+        Returns
+        -------
+        DynamicPanelGMMResults
+        """
+        options = self._fit_defaults.replace(iter_limit=iter_limit, cov_type=cov_type, h=h)
         notes: list[str] = []
         df = self._prepared_data(notes)
         grid = to_grid(df, self._used)
@@ -495,15 +576,19 @@ class DynamicPanelGMM:
             _warnings.warn(msg, InstrumentCountWarning, stacklevel=2)
             warn_list.append(msg)
 
-        H = one_step_kernel(rows, self.h)
+        H = one_step_kernel(rows, options.h)
         P = entity_sum_operator(rows, grid.n_entities)
-        core = _estimate(y, X, Z, H, P, rows, reg_names, self.two_step, self.robust)
+        two_step, robust = options.iter_limit == 2, options.cov_type == "robust"
+        core = _estimate(y, X, Z, H, P, rows, reg_names, two_step, robust)
 
         obs_per_group = np.bincount(rows.group[: rows.n_diff], minlength=grid.n_entities)
         obs_per_group = obs_per_group[groups_used]
         return DynamicPanelGMMResults(
             model=self,
+            options=options,
             core=core,
+            row_index=df.index[grid.positions[rows.group, rows.tpos]],
+            n_diff=rows.n_diff,
             param_names=reg_names,
             instrument_names=inst_names,
             nobs=rows.n_diff,
@@ -738,17 +823,30 @@ class DynamicPanelGMMResults:
     sargan, hansen : SpecificationTest
         ``(stat, df, pval)``. Sargan: one-step, not robust. Hansen: robust, the minimized two-step
         criterion (also for one-step fits, as in xtabond2).
+    resids : pandas.DataFrame
+        Residuals indexed by the data's own (entity, time) index: column ``diff`` (differenced
+        equation) and, for system GMM, ``level``; NaN where a row is in one equation only.
+    summary : estimation.summary.Summary
+        Model information, parameter table and specification tests as tables; ``str()`` prints
+        them.
     warnings : list of str
         Warnings raised (and notes, e.g. dropped rows) while fitting.
     model : DynamicPanelGMM
         The model (``model.spec`` is the specification as a dict).
+    options : FitOptions
+        The estimation choices of the fit (``iter_limit``, ``cov_type``, ``h``).
+    cov_type : str
+        The covariance actually computed, in words (``two-step, Windmeijer-corrected (robust)``).
     """
 
     def __init__(
         self,
         *,
         model: DynamicPanelGMM,
+        options: FitOptions,
         core: _Core,
+        row_index: pd.Index,
+        n_diff: int,
         param_names: list[str],
         instrument_names: list[str],
         nobs: int,
@@ -760,7 +858,10 @@ class DynamicPanelGMMResults:
         warnings: list[str],
     ) -> None:
         self.model = model
+        self.options = options
         self._core = core
+        self._row_index = row_index
+        self._n_diff = int(n_diff)
         self.param_names = list(param_names)
         self.instrument_names = list(instrument_names)
         self.nobs = int(nobs)
@@ -813,9 +914,23 @@ class DynamicPanelGMMResults:
         return pd.DataFrame({"lower": p - q * se, "upper": p + q * se})
 
     @property
-    def resids(self) -> pd.Series:
-        """Residuals of the stacked system (differenced rows first, then level rows)."""
-        return pd.Series(self._core.resid, name="resid")
+    def resids(self) -> pd.DataFrame:
+        """Residuals on the data's (entity, time) index: ``diff`` (the differenced equation's
+        residual dated t, an estimate of :math:`\\Delta\\varepsilon_{it}`) and, for system GMM,
+        ``level`` (:math:`\\mu_i + \\varepsilon_{it}`); rows in the data's order."""
+        nd = self._n_diff
+        diff = pd.Series(self._core.resid[:nd], index=self._row_index[:nd])
+        columns = {"diff": diff}
+        if self.model.system:
+            columns["level"] = pd.Series(self._core.resid[nd:], index=self._row_index[nd:])
+        frame = pd.DataFrame(columns)
+        order = self.model.data.index
+        return frame.loc[order[order.isin(frame.index)]]
+
+    @property
+    def xtabond2_command(self) -> str:
+        """The fit as an ``xtabond2`` command line (model plus ``twostep``, ``robust``, ``h()``)."""
+        return self.model._xtabond2_command(self.options)
 
     # ---- Arellano–Bond test -----------------------------------------------------------------
     def ar(self, order: int) -> tuple[float, float]:
@@ -876,49 +991,57 @@ class DynamicPanelGMMResults:
 
     # ---- presentation ----------------------------------------------------------------------
     @property
-    def summary(self) -> str:
+    def summary(self) -> Summary:
+        """Model information, parameters and specification tests as a :class:`Summary`."""
         m = self.model
         kind = "system" if m.system else "difference"
-        step = "two-step" if m.two_step else "one-step"
-        width = 78
+        step = "two-step" if self.options.iter_limit == 2 else "one-step"
         opg = self.obs_per_group
-        lines = [
-            f"Dynamic panel-data estimation, {step} {kind} GMM".center(width),
-            "=" * width,
-            f"{'Dep. variable:':<18}{m.dependent:>20}   {'No. observations:':<22}{self.nobs:>15}",
-            f"{'Entity:':<18}{self.entity_name:>20}   {'No. groups:':<22}{self.n_groups:>15}",
-            f"{'Time:':<18}{self.time_name:>20}   {'No. instruments:':<22}{self.n_instruments:>15}",
-            f"{'Obs per group:':<18}{f'{opg.min()} / {opg.mean():.2f} / {opg.max()}':>20}   "
-            f"{'Level-eq. obs.:':<22}{(self.nobs_levels if m.system else '-'):>15}",
-            f"Covariance: {self.cov_type}",
-            "=" * width,
-            f"{'':<14}{'Coef.':>11}{'Std. Err.':>11}{'z':>9}{'P>|z|':>8}{'[95% Conf.':>12}"
-            f"{'Int.]':>11}",
-            "-" * width,
-        ]
+        info = info_frame(
+            [
+                ("Dep. variable", m.dependent),
+                ("No. observations", self.nobs),
+                ("Entity", self.entity_name),
+                ("No. groups", self.n_groups),
+                ("Time", self.time_name),
+                ("No. instruments", self.n_instruments),
+                ("Obs per group", f"{opg.min()} / {opg.mean():.2f} / {opg.max()}"),
+                ("Level-eq. obs.", self.nobs_levels if m.system else "-"),
+            ]
+        )
         ci = self.conf_int()
-        for name in self.param_names:
-            lines.append(
-                f"{name[:14]:<14}{self.params[name]:>11.6f}{self.std_errors[name]:>11.6f}"
-                f"{self.tstats[name]:>9.3f}{self.pvalues[name]:>8.3f}"
-                f"{ci.loc[name, 'lower']:>12.6f}{ci.loc[name, 'upper']:>11.6f}"
-            )
-        lines.append("=" * width)
-        lines.append(f"Instruments: {m.xtabond2_command.split(', ', 1)[1]}")
-        lines.append(str(self.sargan) + "  (not robust)")
-        lines.append(str(self.hansen) + "  (robust)")
+        params = pd.DataFrame(
+            {
+                "Coef.": self.params,
+                "Std. Err.": self.std_errors,
+                "z": self.tstats,
+                "P>|z|": self.pvalues,
+                "[95% Conf.": ci["lower"],
+                "Int.]": ci["upper"],
+            }
+        )
+        rows = [
+            ("Sargan", "chi2", self.sargan.stat, self.sargan.df, self.sargan.pval, "not robust"),
+            ("Hansen", "chi2", self.hansen.stat, self.hansen.df, self.hansen.pval, "robust"),
+        ]
         for order in (1, 2):
             z, p = self.ar(order)
-            lines.append(
-                f"Arellano-Bond test for AR({order}) in first differences: z = {z:6.2f}  "
-                f"Pr > z = {p:.3f}"
-            )
-        for w in self.warnings:
-            lines.append(f"Warning: {w}")
-        return "\n".join(lines)
+            rows.append((f"Arellano-Bond AR({order}) in first differences", "z", z, np.nan, p, ""))
+        extra = [
+            f"Covariance: {self.cov_type}",
+            f"Instruments: {self.xtabond2_command.split(', ', 1)[1]}",
+        ]
+        extra += [f"Warning: {w}" for w in self.warnings]
+        return Summary(
+            title=f"Dynamic panel-data estimation, {step} {kind} GMM",
+            info=info,
+            params=params,
+            tests=tests_frame(rows),
+            extra_txt=extra,
+        )
 
     def __str__(self) -> str:
-        return self.summary
+        return str(self.summary)
 
     def __repr__(self) -> str:
-        return self.summary
+        return str(self.summary)

@@ -319,14 +319,14 @@ def _fit_gmm(sample: Sample, column: Column):
         iv_instruments=list(g.iv_instruments),
         system=True,
         collapse=g.collapse,
-        two_step=g.two_step,
-        robust=g.robust,
         time_dummies=g.time_dummies,
         constant=g.constant,
     )
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")  # the result keeps them in .warnings
-        res = model.fit()
+        res = model.fit(
+            iter_limit=2 if g.two_step else 1, cov_type="robust" if g.robust else "unadjusted"
+        )
     rename = {f"L1.{eq.dependent}": lag_name}
     params = res.params.rename(index=rename)
     dummies = [t for t in params.index if t not in eq.terms] if g.time_dummies else []
