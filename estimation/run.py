@@ -35,9 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from estimation.errors import EstimationError
 from estimation.panel import adjusted_within_r2, fit_fe, hausman
 from estimation.sample import Sample, build_sample
-from estimation.spec import CONST, Column, EstimationError, Spec, load_spec
+from estimation.spec import CONST, Column, Spec, load_spec
 from estimation.system import fit_3sls
 
 PANEL_RELATION = "marts.fct_estimation_panel"

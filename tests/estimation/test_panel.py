@@ -14,7 +14,6 @@ from estimation.panel import adjusted_within_r2, fit_fe, hausman
 from estimation.run import estimate
 from estimation.sample import SingularDesignError
 from estimation.simulate import knock_out
-from estimation.simulate import simulate_system_panel as simulate_panel
 from estimation.spec import Covariance
 
 BETA = {"x1": 1.0, "x2": -0.5}
@@ -51,7 +50,7 @@ def test_fe_equals_direct_panelols(cov, options):
     assert_allclose(ours.std_errors, direct.std_errors, rtol=1e-10)
 
 
-def test_run_pipeline_centres_within_the_sample_and_equals_panelols():
+def test_run_pipeline_centres_within_the_sample_and_equals_panelols(simulate_panel):
     """Table 7, column T: eq. (3) with ln_innov × ln_deve and ln_innov × ln_know formed from logs
     centred over the rows actually used (after dropping the rows missing ln_know)."""
     panel = knock_out(simulate_panel(2, effects=True), "know", 9)
