@@ -35,11 +35,16 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PanelGrid:
-    """Dense ``(N, T)`` arrays of the used variables on the full period grid."""
+    """Dense ``(N, T)`` arrays of the used variables on the full period grid.
+
+    ``positions[i, t]`` is the row of the source frame at entity ``i``, period ``t`` (``-1`` where
+    the frame has none), so results can carry the frame's own index.
+    """
 
     entities: pd.Index
     period_labels: list[Hashable]
     arrays: dict[str, np.ndarray]
+    positions: np.ndarray
 
     @property
     def n_entities(self) -> int:
@@ -101,7 +106,11 @@ def to_grid(data: pd.DataFrame, columns: Sequence[str]) -> PanelGrid:
         grid = np.full((n, t), np.nan)
         grid[ent_codes, t_codes] = data[col].to_numpy(dtype=float)
         arrays[col] = grid
-    return PanelGrid(entities=pd.Index(entities), period_labels=labels, arrays=arrays)
+    positions = np.full((n, t), -1, dtype=np.int64)
+    positions[ent_codes, t_codes] = np.arange(len(data))
+    return PanelGrid(
+        entities=pd.Index(entities), period_labels=labels, arrays=arrays, positions=positions
+    )
 
 
 def shift(a: np.ndarray, lag: int) -> np.ndarray:

@@ -6,10 +6,14 @@ A small, dependency-light implementation (numpy / scipy / pandas) in the shape o
 
     mod = DynamicPanelGMM(data, dependent="n", exog=["w", "k"], lags=2,
                           gmm_instruments={"n": (2, 4), "w": (1, 3)}, iv_instruments=["k"],
-                          system=True, two_step=True, robust=True)
-    res = mod.fit()
-    print(res)            # summary table
-    res.params, res.std_errors, res.hansen, res.ar(2)
+                          system=True)
+    res = mod.fit(iter_limit=2, cov_type="robust")   # two step, Windmeijer-corrected
+    print(res.summary)    # a Summary: .tables, .params, .tests, as_text() / as_html()
+    res.params, res.std_errors, res.hansen, res.ar(2), res.resids
+
+As in linearmodels (``IVGMM(...).fit(iter_limit=2, cov_type="robust")``), the constructor takes the
+model (data, lags, instruments, transformation) and :meth:`DynamicPanelGMM.fit` the estimation
+choices (number of steps, covariance, one-step weighting kernel).
 
 The instrument conventions follow Stata's ``xtabond2`` (Roodman 2009), so that
 ``xtabond2 n L(1/2).n w k, gmm(n, lag(2 4)) gmm(w, lag(1 3)) iv(k) twostep robust`` is reproduced
@@ -110,17 +114,18 @@ Roodman, D. (2009). How to do xtabond2. Stata Journal 9(1), 86–136.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings as _warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.linalg as sla
-import scipy.sparse as sp
 from scipy import stats
 
+from estimation._gmm_estimate import Core, SpecificationTest, check_rank, estimate
 from estimation._gmm_instruments import (
     GmmSpec,
     IvSpec,
@@ -131,10 +136,12 @@ from estimation._gmm_instruments import (
     shift,
     to_grid,
 )
+from estimation.summary import Summary, info_frame, tests_frame
 
 __all__ = [
     "DynamicPanelGMM",
     "DynamicPanelGMMResults",
+    "FitOptions",
     "InstrumentCountWarning",
     "SpecificationTest",
 ]
@@ -144,19 +151,62 @@ class InstrumentCountWarning(UserWarning):
     """More instruments than groups: the two-step weight is singular and Hansen's J is weakened."""
 
 
-class SpecificationTest(NamedTuple):
-    """A chi-square specification test (Sargan or Hansen)."""
-
-    stat: float
-    df: int
-    pval: float
-    name: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.name}: chi2({self.df}) = {self.stat:.3f}  Prob > chi2 = {self.pval:.3f}"
-
-
 _EQUATIONS = ("both", "diff", "level")
+COV_TYPES = ("robust", "unadjusted")
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """The estimation choices of one fit (the arguments of :meth:`DynamicPanelGMM.fit`)."""
+
+    iter_limit: int = 2
+    cov_type: str = "robust"
+    h: int = 3
+
+    def __post_init__(self) -> None:
+        if isinstance(self.iter_limit, bool) or self.iter_limit not in (1, 2):
+            raise ValueError(
+                f"iter_limit must be 1 (one-step) or 2 (two-step GMM), got {self.iter_limit!r}; "
+                "iterated GMM is not implemented"
+            )
+        if self.cov_type not in COV_TYPES:
+            raise ValueError(f"cov_type must be one of {COV_TYPES}, got {self.cov_type!r}")
+        if isinstance(self.h, bool) or self.h not in (1, 2, 3):
+            raise ValueError(f"h must be 1, 2 or 3, got {self.h!r}")
+
+    def replace(self, **given: Any) -> FitOptions:
+        """These options with the given (not None) values replaced."""
+        return dataclasses.replace(self, **{k: v for k, v in given.items() if v is not None})
+
+
+#: Constructor keywords of the previous release that are estimation choices → what fit() takes.
+_DEPRECATED_KEYWORDS = {
+    "two_step": "fit(iter_limit=2) for two steps, fit(iter_limit=1) for one",
+    "robust": 'fit(cov_type="robust") or fit(cov_type="unadjusted")',
+    "h": "fit(h=...)",
+}
+
+
+def _deprecated_fit_options(given: Mapping[str, Any]) -> FitOptions:
+    """Fit defaults from the deprecated constructor keywords, with a DeprecationWarning each."""
+    unknown = sorted(set(given) - set(_DEPRECATED_KEYWORDS))
+    if unknown:
+        raise TypeError(f"DynamicPanelGMM() got unexpected keyword argument(s) {unknown}")
+    values: dict[str, Any] = {}
+    for name, value in given.items():
+        _warnings.warn(
+            f"DynamicPanelGMM({name}=...) is deprecated and will be removed in the next release: "
+            f"it is an estimation choice, pass {_DEPRECATED_KEYWORDS[name]} instead",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        if name == "two_step":
+            values["iter_limit"] = 2 if value else 1
+        elif name == "robust":
+            values["cov_type"] = "robust" if value else "unadjusted"
+        else:
+            values["h"] = value
+    return FitOptions().replace(**values)
 
 
 _LAG_NAME = re.compile(r"^L(\d+)\.(.+)$")
@@ -214,11 +264,6 @@ class DynamicPanelGMM:
         System GMM (differenced and level equations) if True, else difference GMM.
     collapse : bool, default False
         Collapse GMM-style instruments to one column per lag (xtabond2 ``collapse``).
-    two_step : bool, default True
-        Two-step efficient GMM (else one step).
-    robust : bool, default True
-        Two step: Windmeijer-corrected covariance; one step: entity-clustered covariance.
-        ``False`` gives the classical (homoskedastic) covariance.
     time_dummies : bool, default False
         Add period dummies as regressors and IV-style instruments (equation both). With a constant
         (system GMM) the first period of the level sample is the base; in difference GMM the first
@@ -229,8 +274,10 @@ class DynamicPanelGMM:
     missing : {"raise", "drop"}, default "raise"
         Missing values in used columns: raise a ``ValueError`` naming the columns and counts, or
         drop those rows (lags across dropped rows then count as unavailable).
-    h : {1, 2, 3}, default 3
-        One-step weighting kernel, as xtabond2's ``h()`` option (matters for system GMM only).
+    **deprecated
+        ``two_step``, ``robust`` and ``h``, estimation choices that :meth:`fit` now takes
+        (``iter_limit``, ``cov_type``, ``h``). Still accepted for one release, with a
+        ``DeprecationWarning``; they become the defaults of :meth:`fit`.
 
     Notes
     -----
@@ -245,14 +292,13 @@ class DynamicPanelGMM:
         lags: int = 1,
         gmm_instruments: Mapping[str, tuple[int, int | None]] | None = None,
         iv_instruments: Sequence[str] | Mapping[str, str] | None = None,
+        *,
         system: bool = True,
         collapse: bool = False,
-        two_step: bool = True,
-        robust: bool = True,
         time_dummies: bool = False,
         constant: bool = True,
         missing: str = "raise",
-        h: int = 3,
+        **deprecated: Any,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise ValueError("data must be a pandas DataFrame indexed by (entity, time)")
@@ -269,8 +315,7 @@ class DynamicPanelGMM:
             raise ValueError(f"lags must be a non-negative integer, got {lags!r}")
         if missing not in ("raise", "drop"):
             raise ValueError("missing must be 'raise' or 'drop'")
-        if h not in (1, 2, 3):
-            raise ValueError("h must be 1, 2 or 3")
+        self._fit_defaults = _deprecated_fit_options(deprecated)
 
         self.data = data
         self.dependent = dependent
@@ -278,12 +323,9 @@ class DynamicPanelGMM:
         self.lags = int(lags)
         self.system = bool(system)
         self.collapse = bool(collapse)
-        self.two_step = bool(two_step)
-        self.robust = bool(robust)
         self.time_dummies = bool(time_dummies)
         self.constant = bool(constant)
         self.missing = missing
-        self.h = int(h)
 
         self.gmm_instruments: dict[str, tuple[int, int | None]] = {}
         for var, lag_range in dict(gmm_instruments or {}).items():
@@ -345,7 +387,7 @@ class DynamicPanelGMM:
     # ------------------------------------------------------------------------------------------
     @property
     def spec(self) -> dict[str, Any]:
-        """The model specification as a plain dict."""
+        """The model specification as a plain dict (estimation choices are in the results)."""
         return {
             "dependent": self.dependent,
             "exog": list(self.exog),
@@ -354,17 +396,18 @@ class DynamicPanelGMM:
             "iv_instruments": dict(self.iv_instruments),
             "system": self.system,
             "collapse": self.collapse,
-            "two_step": self.two_step,
-            "robust": self.robust,
             "time_dummies": self.time_dummies,
             "constant": self.constant and self.system,
             "missing": self.missing,
-            "h": self.h,
         }
 
     @property
     def xtabond2_command(self) -> str:
-        """The equivalent ``xtabond2`` command line (for documentation)."""
+        """The model as an ``xtabond2`` command line, without the estimation options
+        (``twostep``, ``robust``, ``h()``: see the results' ``xtabond2_command``)."""
+        return self._xtabond2_command(FitOptions(iter_limit=1, cov_type="unadjusted", h=3))
+
+    def _xtabond2_command(self, options: FitOptions) -> str:
         y = self.dependent
         regs = [f"L(1/{self.lags}).{y}"] if self.lags > 1 else [f"L.{y}"] if self.lags else []
         regs += self.exog
@@ -376,10 +419,12 @@ class DynamicPanelGMM:
             opts.append(f"iv({var})" if eq == "both" else f"iv({var}, eq({eq}))")
         if not self.system:
             opts.append("noleveleq")
-        if self.two_step:
+        if options.iter_limit == 2:
             opts.append("twostep")
-        if self.robust:
+        if options.cov_type == "robust":
             opts.append("robust")
+        if options.h != 3:
+            opts.append(f"h({options.h})")
         if self.system and not self.constant:
             opts.append("noconstant")
         return f"xtabond2 {y} {' '.join(regs)}, {' '.join(opts)}"
@@ -411,8 +456,31 @@ class DynamicPanelGMM:
             raise ValueError("no observations left")
         return df
 
-    def fit(self) -> DynamicPanelGMMResults:
-        """Estimate the model; returns a :class:`DynamicPanelGMMResults`."""
+    def fit(
+        self, *, iter_limit: int | None = None, cov_type: str | None = None, h: int | None = None
+    ) -> DynamicPanelGMMResults:
+        """Estimate the model.
+
+        Parameters
+        ----------
+        iter_limit : {1, 2}, default 2
+            Number of GMM steps, as linearmodels' ``IVGMM.fit(iter_limit=...)``: 1 is one-step
+            GMM with the weight :math:`A_1`, 2 two-step efficient GMM. Iterated GMM (more steps) is
+            not implemented.
+        cov_type : {"robust", "unadjusted"}, default "robust"
+            ``robust``: Windmeijer-corrected covariance for two-step fits, entity-clustered for
+            one-step fits. ``unadjusted``: the classical (homoskedastic) covariance.
+        h : {1, 2, 3}, default 3
+            One-step weighting kernel, as xtabond2's ``h()`` option (matters for system GMM only).
+
+        A deprecated constructor argument (``two_step``, ``robust``, ``h``) supplies the default
+        of the matching argument here.
+
+        Returns
+        -------
+        DynamicPanelGMMResults
+        """
+        options = self._fit_defaults.replace(iter_limit=iter_limit, cov_type=cov_type, h=h)
         notes: list[str] = []
         df = self._prepared_data(notes)
         grid = to_grid(df, self._used)
@@ -471,7 +539,7 @@ class DynamicPanelGMM:
         if not cols:
             raise ValueError("the model has no regressors")
         X = np.column_stack(cols)
-        _check_rank(X, reg_names, rows)
+        check_rank(X, reg_names, rows)
 
         # --- instruments ------------------------------------------------------------------------
         gmm_specs = [GmmSpec(v, lo, hi) for v, (lo, hi) in self.gmm_instruments.items()]
@@ -495,15 +563,19 @@ class DynamicPanelGMM:
             _warnings.warn(msg, InstrumentCountWarning, stacklevel=2)
             warn_list.append(msg)
 
-        H = one_step_kernel(rows, self.h)
+        H = one_step_kernel(rows, options.h)
         P = entity_sum_operator(rows, grid.n_entities)
-        core = _estimate(y, X, Z, H, P, rows, reg_names, self.two_step, self.robust)
+        two_step, robust = options.iter_limit == 2, options.cov_type == "robust"
+        core = estimate(y, X, Z, H, P, rows, reg_names, two_step, robust)
 
         obs_per_group = np.bincount(rows.group[: rows.n_diff], minlength=grid.n_entities)
         obs_per_group = obs_per_group[groups_used]
         return DynamicPanelGMMResults(
             model=self,
+            options=options,
             core=core,
+            row_index=df.index[grid.positions[rows.group, rows.tpos]],
+            n_diff=rows.n_diff,
             param_names=reg_names,
             instrument_names=inst_names,
             nobs=rows.n_diff,
@@ -539,186 +611,6 @@ class DynamicPanelGMM:
 
 
 # ----------------------------------------------------------------------------------------------
-# Linear algebra
-# ----------------------------------------------------------------------------------------------
-def _check_rank(X: np.ndarray, names: list[str], rows: StackedRows) -> None:
-    """Raise a ``ValueError`` naming collinear regressors if ``X`` is rank deficient."""
-    norms = np.linalg.norm(X, axis=0)
-    zero = [n for n, s in zip(names, norms, strict=True) if s == 0]
-    if zero:
-        hint = (
-            " (time-invariant regressors are differenced away in difference GMM)"
-            if rows.n_rows == rows.n_diff
-            else ""
-        )
-        raise ValueError(
-            f"Singular design: regressor(s) {zero} are zero in the estimation sample{hint}"
-        )
-    Xs = X / norms
-    if np.linalg.matrix_rank(Xs) == X.shape[1]:
-        return
-    keep: list[int] = []
-    problems = []
-    for j in range(X.shape[1]):
-        if keep:
-            coef, *_ = np.linalg.lstsq(Xs[:, keep], Xs[:, j], rcond=None)
-            resid = Xs[:, j] - Xs[:, keep] @ coef
-            if np.linalg.norm(resid) < 1e-8:
-                group = [names[keep[i]] for i in np.nonzero(np.abs(coef) > 1e-8)[0]] + [names[j]]
-                problems.append(f"{group} are collinear (drop {names[j]!r} or another of them)")
-                continue
-        keep.append(j)
-    raise ValueError("Singular design (rank-deficient regressors): " + "; ".join(problems))
-
-
-def _pinv_sym(a: np.ndarray) -> np.ndarray:
-    """Moore–Penrose inverse of a symmetric PSD matrix (the inverse when it is non-singular)."""
-    a = (a + a.T) / 2
-    try:
-        c = sla.cho_factor(a, lower=True, check_finite=False)
-        inv = sla.cho_solve(c, np.eye(a.shape[0]), check_finite=False)
-        if np.all(np.isfinite(inv)) and np.linalg.cond(a) < 1e12:
-            return (inv + inv.T) / 2
-    except (np.linalg.LinAlgError, ValueError):
-        pass
-    return np.linalg.pinv(a, hermitian=True)
-
-
-def _bread(ZX: np.ndarray, A: np.ndarray, names: list[str]) -> np.ndarray:
-    """``(X'Z A Z'X)^{-1}``, raising a clear error if the instruments do not identify the model."""
-    m = ZX.T @ A @ ZX
-    m = (m + m.T) / 2
-    d = np.sqrt(np.abs(np.diag(m)))
-    if np.any(d == 0):
-        bad = [n for n, v in zip(names, d, strict=True) if v == 0]
-        raise ValueError(f"Singular design: instruments are orthogonal to regressor(s) {bad}")
-    ms = m / np.outer(d, d)
-    if np.linalg.cond(ms) > 1e13:
-        w, v = np.linalg.eigh(ms)
-        vec = v[:, 0]
-        involved = [names[i] for i in np.nonzero(np.abs(vec) > 0.1)[0]]
-        raise ValueError(
-            "Singular design: the instruments do not separately identify the regressors "
-            f"{involved} (X'ZAZ'X is rank deficient)."
-        )
-    inv = np.linalg.inv(ms) / np.outer(d, d)
-    return (inv + inv.T) / 2
-
-
-class _Core(NamedTuple):
-    params: np.ndarray
-    cov: np.ndarray
-    cov_type: str
-    params_onestep: np.ndarray
-    resid: np.ndarray
-    sargan: SpecificationTest
-    hansen: SpecificationTest
-    sigma2: float
-    ar_inputs: dict[str, Any]
-    n_instruments: int
-
-
-def _estimate(
-    y: np.ndarray,
-    X: np.ndarray,
-    Z: sp.csr_matrix,
-    H: sp.csr_matrix,
-    P: sp.csr_matrix,
-    rows: StackedRows,
-    names: list[str],
-    two_step: bool,
-    robust: bool,
-) -> _Core:
-    n_inst, k = Z.shape[1], X.shape[1]
-    Zt = Z.T.tocsr()
-    ZX = np.asarray(Zt @ X)
-    Zy = np.asarray(Zt @ y).ravel()
-    ZHZ = (Zt @ (H @ Z)).toarray()
-    A1 = _pinv_sym(ZHZ)
-
-    M1 = _bread(ZX, A1, names)
-    b1 = M1 @ (ZX.T @ (A1 @ Zy))
-    u1 = y - X @ b1
-    Zu1 = Zt @ u1
-
-    def clustered_moments(u: np.ndarray) -> np.ndarray:
-        """``S(u) = Σ_i Z_i'u_i u_i'Z_i`` via per-entity sums of ``Z ∘ u``."""
-        g = P @ Z.multiply(u[:, None]).tocsr()
-        return (g.T @ g).toarray()
-
-    S1 = clustered_moments(u1)
-    W2 = _pinv_sym(S1)
-    nd = rows.n_diff
-    # σ² of the level errors from the differenced residuals (Var Δε = 2σ²), with xtabond2's
-    # degrees-of-freedom correction.
-    sigma2 = float(u1[:nd] @ u1[:nd]) / (2.0 * max(nd - k, 1))
-
-    df = n_inst - k
-    sargan_stat = float(Zu1 @ A1 @ Zu1) / sigma2
-    sargan = SpecificationTest(sargan_stat, df, _chi2_sf(sargan_stat, df), "Sargan")
-
-    V1r = M1 @ ZX.T @ A1 @ S1 @ A1 @ ZX @ M1
-    # Two-step estimate (also for one-step fits: Hansen's J is the minimized two-step criterion).
-    # With fewer groups than moments the clustered weight matrix can be rank-deficient although the
-    # one-step estimate is fine; a one-step fit then reports Hansen as not available (NaN).
-    try:
-        V2 = _bread(ZX, W2, names)
-    except ValueError:
-        if two_step:
-            raise
-        V2 = None
-    if V2 is not None:
-        b2 = V2 @ (ZX.T @ (W2 @ Zy))
-        u2 = y - X @ b2
-        Zu2 = Zt @ u2
-        hansen_stat = float(Zu2 @ W2 @ Zu2)
-    else:
-        hansen_stat = float("nan")
-    if not two_step:
-        params, resid = b1, u1
-        if robust:
-            cov, cov_type = V1r, "one-step, entity-clustered (robust)"
-        else:
-            cov, cov_type = sigma2 * M1, "one-step, classical (homoskedastic)"
-        bread, weight = M1, A1
-    else:
-        params, resid = b2, u2
-        if robust:
-            # Windmeijer (2005): D[:, k] = V2 X'Z W2 [Σ_i Z_i'(x_ik u1_i' + u1_i x_ik')Z_i] W2 Z'u2
-            a = W2 @ Zu2
-            za = Z @ a
-            v = P @ (u1 * za)  # per entity u1_i' Z_i a
-            gxa = P @ (X * za[:, None])  # per entity x_ik' Z_i a, (G, K)
-            g = rows.group
-            term = np.asarray(Zt @ (X * v[g][:, None])) + np.asarray(Zt @ (u1[:, None] * gxa[g]))
-            D = V2 @ (ZX.T @ (W2 @ term))
-            cov = V2 + D @ V2 + V2 @ D.T + D @ V1r @ D.T
-            cov_type = "two-step, Windmeijer-corrected (robust)"
-        else:
-            cov, cov_type = V2, "two-step, uncorrected"
-        bread, weight = V2, W2
-    cov = (cov + cov.T) / 2
-    hansen = SpecificationTest(hansen_stat, df, _chi2_sf(hansen_stat, df), "Hansen")
-    ar_inputs = {
-        "X": X,
-        "Z": Z,
-        "Zt": Zt,
-        "ZX": ZX,
-        "H": H,
-        "P": P,
-        "rows": rows,
-        "bread": bread,
-        "weight": weight,
-        "empirical": two_step or robust,
-    }
-    return _Core(params, cov, cov_type, b1, resid, sargan, hansen, sigma2, ar_inputs, n_inst)
-
-
-def _chi2_sf(stat: float, df: int) -> float:
-    return float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
-
-
-# ----------------------------------------------------------------------------------------------
 # Results
 # ----------------------------------------------------------------------------------------------
 class DynamicPanelGMMResults:
@@ -738,17 +630,30 @@ class DynamicPanelGMMResults:
     sargan, hansen : SpecificationTest
         ``(stat, df, pval)``. Sargan: one-step, not robust. Hansen: robust, the minimized two-step
         criterion (also for one-step fits, as in xtabond2).
+    resids : pandas.DataFrame
+        Residuals indexed by the data's own (entity, time) index: column ``diff`` (differenced
+        equation) and, for system GMM, ``level``; NaN where a row is in one equation only.
+    summary : estimation.summary.Summary
+        Model information, parameter table and specification tests as tables; ``str()`` prints
+        them.
     warnings : list of str
         Warnings raised (and notes, e.g. dropped rows) while fitting.
     model : DynamicPanelGMM
         The model (``model.spec`` is the specification as a dict).
+    options : FitOptions
+        The estimation choices of the fit (``iter_limit``, ``cov_type``, ``h``).
+    cov_type : str
+        The covariance actually computed, in words (``two-step, Windmeijer-corrected (robust)``).
     """
 
     def __init__(
         self,
         *,
         model: DynamicPanelGMM,
-        core: _Core,
+        options: FitOptions,
+        core: Core,
+        row_index: pd.Index,
+        n_diff: int,
         param_names: list[str],
         instrument_names: list[str],
         nobs: int,
@@ -760,7 +665,10 @@ class DynamicPanelGMMResults:
         warnings: list[str],
     ) -> None:
         self.model = model
+        self.options = options
         self._core = core
+        self._row_index = row_index
+        self._n_diff = int(n_diff)
         self.param_names = list(param_names)
         self.instrument_names = list(instrument_names)
         self.nobs = int(nobs)
@@ -813,9 +721,23 @@ class DynamicPanelGMMResults:
         return pd.DataFrame({"lower": p - q * se, "upper": p + q * se})
 
     @property
-    def resids(self) -> pd.Series:
-        """Residuals of the stacked system (differenced rows first, then level rows)."""
-        return pd.Series(self._core.resid, name="resid")
+    def resids(self) -> pd.DataFrame:
+        """Residuals on the data's (entity, time) index: ``diff`` (the differenced equation's
+        residual dated t, an estimate of :math:`\\Delta\\varepsilon_{it}`) and, for system GMM,
+        ``level`` (:math:`\\mu_i + \\varepsilon_{it}`); rows in the data's order."""
+        nd = self._n_diff
+        diff = pd.Series(self._core.resid[:nd], index=self._row_index[:nd])
+        columns = {"diff": diff}
+        if self.model.system:
+            columns["level"] = pd.Series(self._core.resid[nd:], index=self._row_index[nd:])
+        frame = pd.DataFrame(columns)
+        order = self.model.data.index
+        return frame.loc[order[order.isin(frame.index)]]
+
+    @property
+    def xtabond2_command(self) -> str:
+        """The fit as an ``xtabond2`` command line (model plus ``twostep``, ``robust``, ``h()``)."""
+        return self.model._xtabond2_command(self.options)
 
     # ---- Arellano–Bond test -----------------------------------------------------------------
     def ar(self, order: int) -> tuple[float, float]:
@@ -876,49 +798,57 @@ class DynamicPanelGMMResults:
 
     # ---- presentation ----------------------------------------------------------------------
     @property
-    def summary(self) -> str:
+    def summary(self) -> Summary:
+        """Model information, parameters and specification tests as a :class:`Summary`."""
         m = self.model
         kind = "system" if m.system else "difference"
-        step = "two-step" if m.two_step else "one-step"
-        width = 78
+        step = "two-step" if self.options.iter_limit == 2 else "one-step"
         opg = self.obs_per_group
-        lines = [
-            f"Dynamic panel-data estimation, {step} {kind} GMM".center(width),
-            "=" * width,
-            f"{'Dep. variable:':<18}{m.dependent:>20}   {'No. observations:':<22}{self.nobs:>15}",
-            f"{'Entity:':<18}{self.entity_name:>20}   {'No. groups:':<22}{self.n_groups:>15}",
-            f"{'Time:':<18}{self.time_name:>20}   {'No. instruments:':<22}{self.n_instruments:>15}",
-            f"{'Obs per group:':<18}{f'{opg.min()} / {opg.mean():.2f} / {opg.max()}':>20}   "
-            f"{'Level-eq. obs.:':<22}{(self.nobs_levels if m.system else '-'):>15}",
-            f"Covariance: {self.cov_type}",
-            "=" * width,
-            f"{'':<14}{'Coef.':>11}{'Std. Err.':>11}{'z':>9}{'P>|z|':>8}{'[95% Conf.':>12}"
-            f"{'Int.]':>11}",
-            "-" * width,
-        ]
+        info = info_frame(
+            [
+                ("Dep. variable", m.dependent),
+                ("No. observations", self.nobs),
+                ("Entity", self.entity_name),
+                ("No. groups", self.n_groups),
+                ("Time", self.time_name),
+                ("No. instruments", self.n_instruments),
+                ("Obs per group", f"{opg.min()} / {opg.mean():.2f} / {opg.max()}"),
+                ("Level-eq. obs.", self.nobs_levels if m.system else "-"),
+            ]
+        )
         ci = self.conf_int()
-        for name in self.param_names:
-            lines.append(
-                f"{name[:14]:<14}{self.params[name]:>11.6f}{self.std_errors[name]:>11.6f}"
-                f"{self.tstats[name]:>9.3f}{self.pvalues[name]:>8.3f}"
-                f"{ci.loc[name, 'lower']:>12.6f}{ci.loc[name, 'upper']:>11.6f}"
-            )
-        lines.append("=" * width)
-        lines.append(f"Instruments: {m.xtabond2_command.split(', ', 1)[1]}")
-        lines.append(str(self.sargan) + "  (not robust)")
-        lines.append(str(self.hansen) + "  (robust)")
+        params = pd.DataFrame(
+            {
+                "Coef.": self.params,
+                "Std. Err.": self.std_errors,
+                "z": self.tstats,
+                "P>|z|": self.pvalues,
+                "[95% Conf.": ci["lower"],
+                "Int.]": ci["upper"],
+            }
+        )
+        rows = [
+            ("Sargan", "chi2", self.sargan.stat, self.sargan.df, self.sargan.pval, "not robust"),
+            ("Hansen", "chi2", self.hansen.stat, self.hansen.df, self.hansen.pval, "robust"),
+        ]
         for order in (1, 2):
             z, p = self.ar(order)
-            lines.append(
-                f"Arellano-Bond test for AR({order}) in first differences: z = {z:6.2f}  "
-                f"Pr > z = {p:.3f}"
-            )
-        for w in self.warnings:
-            lines.append(f"Warning: {w}")
-        return "\n".join(lines)
+            rows.append((f"Arellano-Bond AR({order}) in first differences", "z", z, np.nan, p, ""))
+        extra = [
+            f"Covariance: {self.cov_type}",
+            f"Instruments: {self.xtabond2_command.split(', ', 1)[1]}",
+        ]
+        extra += [f"Warning: {w}" for w in self.warnings]
+        return Summary(
+            title=f"Dynamic panel-data estimation, {step} {kind} GMM",
+            info=info,
+            params=params,
+            tests=tests_frame(rows),
+            extra_txt=extra,
+        )
 
     def __str__(self) -> str:
-        return self.summary
+        return str(self.summary)
 
     def __repr__(self) -> str:
-        return self.summary
+        return str(self.summary)

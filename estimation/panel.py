@@ -12,16 +12,22 @@ Hausman (1978), FE against RE, over the slope coefficients :math:`b` common to b
 
     H = (b_{FE} - b_{RE})' [V_{FE} - V_{RE}]^{-1} (b_{FE} - b_{RE}) \\sim \\chi^2_k
 
-with the classic (non-robust) covariances of both fits, both scaled by RE's estimate of
-:math:`\\sigma^2_\\varepsilon` (Stata's ``hausman fe re, sigmamore``), which makes
-:math:`V_{FE} - V_{RE}` positive semi-definite. When
+with the classic (non-robust) covariances of both fits. By default (``sigmamore=True``) both are
+scaled by RE's estimate of :math:`\\sigma^2_\\varepsilon` (Stata's ``hausman fe re, sigmamore``),
+which makes :math:`V_{FE} - V_{RE}` positive semi-definite; ``sigmamore=False`` keeps each fit's own
+estimate, the textbook statistic that R's ``plm::phtest`` and Stata's plain ``hausman fe re`` print
+(on Grunfeld's data, 2.3304 with 2 df: ``tests/estimation/references/grunfeld_plm.csv``). When
 :math:`V_{FE} - V_{RE}` is not positive definite the generalised inverse is used, the degrees of
 freedom are its rank, and the result carries a note. When RE cannot be fitted (the between
 regression needs more provinces than parameters: the 8 central provinces with eq. 3 or 4) the
 result is NaN with a note saying why.
 
 The adjusted R² reported for FE is the adjusted *within* R²:
-:math:`1 - (1 - R^2_w)(n - N)/(n - N - k)`, with :math:`N` provinces and :math:`k` slopes.
+:math:`1 - (1 - R^2_w)(n - N)/(n - N - k)`, with :math:`N` provinces and :math:`k` slopes, the
+definition of R's fixest (``r2(x, "war2")``): both variances on their degrees of freedom, so it is
+unbiased (mean exactly 0) when the slopes are all zero. plm prints
+:math:`1 - (1 - R^2_w)(n - 1)/(n - N - k)` instead (0.75311 on Grunfeld's data, where this gives
+0.76428).
 """
 
 from __future__ import annotations
@@ -99,9 +105,18 @@ def adjusted_within_r2(result: PanelEffectsResults) -> float:
 
 
 def hausman(
-    data: pd.DataFrame, dependent: str, regressors: Sequence[str], *, where: str = "Hausman"
+    data: pd.DataFrame,
+    dependent: str,
+    regressors: Sequence[str],
+    *,
+    sigmamore: bool = True,
+    where: str = "Hausman",
 ) -> HausmanResult:
-    """Hausman test of FE against RE (classic covariances); see the module Notes."""
+    """Hausman test of FE against RE (classic covariances); see the module Notes.
+
+    ``sigmamore``: both covariances on RE's :math:`\\sigma^2_\\varepsilon` (default), else each
+    fit's own (``plm::phtest``).
+    """
     exog = _design(data, regressors, where)
     fe = PanelOLS(data[dependent], data[exog], entity_effects=True).fit(cov_type="unadjusted")
     try:
@@ -111,8 +126,9 @@ def hausman(
         return HausmanResult(float("nan"), 0, float("nan"), f"Hausman test not computed: {first}")
     common = [c for c in fe.params.index if c != CONST and c in re.params.index]
     diff = (fe.params[common] - re.params[common]).to_numpy()
-    # Both covariances on the efficient (RE) estimate of sigma^2 (Stata's `sigmamore`).
-    v_fe = fe.cov.loc[common, common].to_numpy() * float(re.s2) / float(fe.s2)
+    v_fe = fe.cov.loc[common, common].to_numpy()
+    if sigmamore:  # both covariances on the efficient (RE) estimate of sigma^2
+        v_fe = v_fe * float(re.s2) / float(fe.s2)
     v = v_fe - re.cov.loc[common, common].to_numpy()
     eig = np.linalg.eigvalsh(v)
     note = ""

@@ -35,9 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from estimation.errors import EstimationError
 from estimation.panel import adjusted_within_r2, fit_fe, hausman
 from estimation.sample import Sample, build_sample
-from estimation.spec import CONST, Column, EstimationError, Spec, load_spec
+from estimation.spec import CONST, Column, Spec, load_spec
 from estimation.system import fit_3sls
 
 PANEL_RELATION = "marts.fct_estimation_panel"
@@ -319,14 +320,14 @@ def _fit_gmm(sample: Sample, column: Column):
         iv_instruments=list(g.iv_instruments),
         system=True,
         collapse=g.collapse,
-        two_step=g.two_step,
-        robust=g.robust,
         time_dummies=g.time_dummies,
         constant=g.constant,
     )
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")  # the result keeps them in .warnings
-        res = model.fit()
+        res = model.fit(
+            iter_limit=2 if g.two_step else 1, cov_type="robust" if g.robust else "unadjusted"
+        )
     rename = {f"L1.{eq.dependent}": lag_name}
     params = res.params.rename(index=rename)
     dummies = [t for t in params.index if t not in eq.terms] if g.time_dummies else []

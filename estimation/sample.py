@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from estimation.spec import CONST, Column, EstimationError
+from estimation.errors import EstimationError
+from estimation.spec import CONST, Column
 
 ENTITY = "province_code"
 TIME = "year"

@@ -24,7 +24,7 @@ GMM-style or level-free instruments, since its *level* is correlated with :math:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -185,12 +185,6 @@ def simulate_dynamic_panel(
 # coefficient 0).
 
 
-def _province_regions() -> dict[str, str]:
-    from agglo.refdata import refdata
-
-    return {code: p.region for code, p in refdata().provinces.items()}
-
-
 YEARS = tuple(range(2006, 2016))
 INDUSTRIES = ("T", "T1", "T2", "T3", "T4", "T5")
 EXOG = ("size", "pgdp", "open", "infr", "educ", "deve", "know", "tech", "dim")
@@ -204,14 +198,33 @@ INNOVATION = {"const": -1.0, "ln_vocal": 0.6, "ln_size": -0.4, "ln_pgdp": 0.5, "
 def simulate_system_panel(
     seed: int = 0,
     *,
+    regions: Mapping[str, str],
     industries: tuple[str, ...] = INDUSTRIES,
     effects: bool = False,
     error_corr: float = 0.5,
     sigma: float = 0.3,
 ) -> pd.DataFrame:
-    """A panel shaped like ``marts.fct_estimation_panel``, drawn from eqs (1)-(2)."""
+    """A panel shaped like ``marts.fct_estimation_panel``, drawn from eqs (1)-(2).
+
+    Parameters
+    ----------
+    seed : int
+        Random seed (the panel is reproducible for a given seed and ``regions``).
+    regions : mapping of str to str
+        Province code → region (``east``, ``central``, ``west``), in the order the provinces are
+        drawn: the caller's reference data (the project's province seed), which this library does
+        not read itself.
+    industries : tuple of str
+        Industry codes; one block of provinces × years per industry.
+    effects : bool
+        Add province effects correlated with the regressors' province means.
+    error_corr, sigma : float
+        Correlation and standard deviation of the two structural errors.
+    """
+    if not regions:
+        raise ValueError("regions must map at least one province code to its region")
     rng = np.random.default_rng(seed)
-    regions = _province_regions()
+    regions = dict(regions)
     codes = list(regions)
     n, t = len(codes), len(YEARS)
     frames = []
@@ -255,12 +268,28 @@ def simulate_system_panel(
     return panel
 
 
+#: ``null_reason`` code the mart writes for a variable whose level is not positive (its log is
+#: NULL). The mart's codes are ``<variable>_missing`` and ``<variable>_not_positive``, several
+#: joined by ``"; "``; the simulator only ever emits this one.
+NOT_POSITIVE = "{variable}_not_positive"
+NULL_REASON_SEPARATOR = "; "
+
+
 def knock_out(panel: pd.DataFrame, variable: str, n: int, seed: int = 1) -> pd.DataFrame:
-    """Set ``n`` rows of ``ln_<variable>`` to NULL as the mart does for a non-positive level."""
+    """Set ``n`` rows of industry T to a zero level of ``variable`` (a base name such as ``tech``),
+    with ``ln_<variable>`` NULL and the code ``<variable>_not_positive`` added to ``null_reason``,
+    as the mart does for a non-positive level."""
+    if variable not in EXOG:
+        raise ValueError(f"unknown variable {variable!r}: knock_out takes one of {EXOG}")
     rng = np.random.default_rng(seed)
     out = panel.copy()
     rows = rng.choice(out.index[out["industry_code"] == "T"], size=n, replace=False)
     out.loc[rows, variable] = 0.0
     out.loc[rows, f"ln_{variable}"] = np.nan
-    out.loc[rows, "null_reason"] = f"{variable}_not_positive"
+    code = NOT_POSITIVE.format(variable=variable)
+    before = out.loc[rows, "null_reason"]
+    out.loc[rows, "null_reason"] = [
+        code if r is None or pd.isna(r) or r == "" else f"{r}{NULL_REASON_SEPARATOR}{code}"
+        for r in before
+    ]
     return out

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from agglo.errors import AggloError
+from estimation.errors import SpecError
 
 DEFAULT_SPEC = Path(__file__).resolve().parent / "specs" / "paper.yml"
 
@@ -43,14 +43,6 @@ COV_TYPES = {
     "fe": ("unadjusted", "robust", "clustered", "kernel", "driscoll-kraay"),
     "sys_gmm": ("robust", "unadjusted"),
 }
-
-
-class EstimationError(AggloError):
-    """A problem with an estimation spec, sample or fit that the user can act on."""
-
-
-class SpecError(EstimationError):
-    """The spec file is malformed or names something unknown."""
 
 
 @dataclass(frozen=True)

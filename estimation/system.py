@@ -25,8 +25,9 @@ import pandas as pd
 from linearmodels.system import IV3SLS
 from linearmodels.system.results import SystemResults
 
+from estimation.errors import EstimationError
 from estimation.sample import check_full_rank
-from estimation.spec import CONST, Covariance, Equation, EstimationError
+from estimation.spec import CONST, Covariance, Equation
 
 UNADJUSTED = Covariance("unadjusted")
 

@@ -1,7 +1,9 @@
 """The ``agglo`` command.
 
-Each subcommand is a thin wrapper: argument parsing here, the work in its module. Problems the user
-can act on (:class:`agglo.errors.AggloError`) are printed without a traceback, exit status 2.
+Each subcommand is a thin wrapper: argument parsing here, the work in its module. ``estimate`` and
+``tables`` wire the estimation library (:mod:`estimation`, which knows nothing of ``agglo``) to the
+warehouse and the report layer. Problems the user can act on (:class:`agglo.errors.AggloError`,
+:class:`estimation.errors.EstimationError`) are printed without a traceback, exit status 2.
 
 Log records of the libraries below WARNING (Great Expectations' "Created temporary directory …",
 msoffcrypto's debug lines) go to the log file ``logs/agglo.log`` of the checkout, never to the
@@ -19,6 +21,7 @@ from pathlib import Path
 from agglo import paths
 from agglo.errors import AggloError
 from agglo.ingest.parse import RECORD_COLUMNS as INSPECT_COLUMNS  # `agglo inspect` columns
+from estimation.errors import EstimationError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -151,6 +154,50 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warehouse(arg: str | None) -> Path:
+    from agglo import paths
+
+    return Path(arg).resolve() if arg else paths.warehouse_path()
+
+
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from agglo.warehouse import staged
+    from estimation.results_store import estimate_and_store, run_failed
+
+    warehouse = _warehouse(args.warehouse)
+    if not warehouse.exists():
+        raise AggloError(
+            f"no warehouse at {warehouse}", hint="build it first (make build) or pass --warehouse"
+        )
+    # On a copy swapped in when done, so readers never see a half-written results schema.
+    with staged(warehouse) as work, duckdb.connect(str(work)) as con:
+        run, summary = estimate_and_store(con, tables=args.tables, spec=args.spec)
+    print(f"{summary}\n-> {warehouse}")
+    return 1 if run_failed(run) else 0
+
+
+def _cmd_tables(args: argparse.Namespace) -> int:
+    from agglo.report.tables import render_tables, results_for_tables, write_tables
+
+    warehouse = _warehouse(args.warehouse)
+    estimates, models = results_for_tables(warehouse, args.tables)
+    if estimates.empty:
+        print(
+            f"note: no estimates in {warehouse} (run `agglo estimate`); showing published values",
+            file=sys.stderr,
+        )
+    if args.out:
+        for path in write_tables(
+            args.out, estimates, models, formats=[args.format], tables=args.tables
+        ):
+            print(f"wrote {path}")
+    else:
+        sys.stdout.write(render_tables(estimates, models, fmt=args.format, tables=args.tables))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agglo",
@@ -212,9 +259,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="year of the ranked bar charts (default: the last)")
     p.set_defaults(func=_cmd_report)
 
-    from estimation.cli import add_subcommands as add_estimation_subcommands
+    p = sub.add_parser(
+        "estimate", help="fit the paper's Tables 1–8 and write schema results in the warehouse"
+    )
+    p.add_argument(
+        "--table",
+        dest="tables",
+        type=int,
+        nargs="+",
+        action="extend",
+        metavar="N",
+        help="table numbers (default: all)",
+    )
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--spec", help="spec file (default: estimation/specs/paper.yml)")
+    p.set_defaults(func=_cmd_estimate)
 
-    add_estimation_subcommands(sub)
+    p = sub.add_parser(
+        "tables", help="paper-style tables of the latest estimates beside the published values"
+    )
+    p.add_argument("--format", choices=["md", "tex"], default="md")
+    p.add_argument("--out", help="folder to write tables.<format> into (default: stdout)")
+    p.add_argument("--table", dest="tables", type=int, nargs="+", action="extend", metavar="N")
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.set_defaults(func=_cmd_tables)
     return parser
 
 
@@ -223,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     try:
         return args.func(args)
-    except AggloError as exc:
+    except (AggloError, EstimationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `agglo inspect … | head`

@@ -15,7 +15,7 @@ import csv
 import pytest
 
 from agglo import paths
-from agglo.catalog import load_catalog
+from agglo.ingest.catalog import load_catalog
 from agglo.refdata import RefData
 from estimation.simulate import knock_out, simulate_system_panel
 

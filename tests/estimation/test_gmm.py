@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from agglo.paths import shared_dir
-from estimation.gmm import DynamicPanelGMM, InstrumentCountWarning, SpecificationTest
+from estimation.gmm import DynamicPanelGMM, FitOptions, InstrumentCountWarning, SpecificationTest
 from estimation.simulate import simulate_dynamic_panel
+from estimation.summary import Summary
 
 REFERENCES = Path(__file__).parent / "references"
 
@@ -85,7 +86,7 @@ def test_abdata_system_gmm_matches_published(sys_res):
 @pytest.mark.reference
 def test_abdata_ab91_one_step_difference_gmm(abdata):
     """Arellano–Bond (1991) Table 4 (a1) one-step robust, digits as printed by xtabond2."""
-    res = DynamicPanelGMM(abdata, **AB91_SPEC, two_step=False, robust=True).fit()
+    res = DynamicPanelGMM(abdata, **AB91_SPEC).fit(iter_limit=1, cov_type="robust")
     expected = {  # coefficient, robust std. error
         "L1.n": (0.6862261, 0.1445943),
         "L2.n": (-0.0853582, 0.0560155),
@@ -108,10 +109,10 @@ def test_abdata_ab91_one_step_difference_gmm(abdata):
 @pytest.mark.reference
 def test_abdata_ab91_two_step_difference_gmm(abdata):
     """Arellano–Bond (1991) Table 4 (a2): two-step n_{t-1} = 0.629 (uncorrected s.e. 0.090)."""
-    res = DynamicPanelGMM(abdata, **AB91_SPEC, two_step=True, robust=False).fit()
+    res = DynamicPanelGMM(abdata, **AB91_SPEC).fit(iter_limit=2, cov_type="unadjusted")
     assert res.params["L1.n"] == pytest.approx(0.6287089, abs=5e-7)
     assert res.std_errors["L1.n"] == pytest.approx(0.090, abs=5e-4)
-    corrected = DynamicPanelGMM(abdata, **AB91_SPEC, two_step=True, robust=True).fit()
+    corrected = DynamicPanelGMM(abdata, **AB91_SPEC).fit(iter_limit=2, cov_type="robust")
     pd.testing.assert_series_equal(corrected.params, res.params)
     # Windmeijer's correction inflates the (badly downward biased) two-step standard errors
     assert (corrected.std_errors > res.std_errors).all()
@@ -122,8 +123,8 @@ def test_abdata_ab91_two_step_difference_gmm(abdata):
 # ----------------------------------------------------------------------------------------------
 def test_one_step_and_two_step_are_consistent(abdata):
     spec = {**SYS_SPEC, "system": False}
-    one = DynamicPanelGMM(abdata, **spec, two_step=False).fit()
-    two = DynamicPanelGMM(abdata, **spec, two_step=True).fit()
+    model = DynamicPanelGMM(abdata, **spec)
+    one, two = model.fit(iter_limit=1), model.fit(iter_limit=2)
     pd.testing.assert_series_equal(two.params_onestep, one.params)
     assert not np.allclose(one.params, two.params)
     # Hansen's J is the minimized two-step criterion in both fits; Sargan comes from step one
@@ -135,8 +136,8 @@ def test_one_step_and_two_step_are_consistent(abdata):
 
 
 def test_classical_and_robust_covariances_differ_but_share_estimates(abdata):
-    rob = DynamicPanelGMM(abdata, **AB91_SPEC, two_step=False, robust=True).fit()
-    cla = DynamicPanelGMM(abdata, **AB91_SPEC, two_step=False, robust=False).fit()
+    rob = DynamicPanelGMM(abdata, **AB91_SPEC).fit(iter_limit=1, cov_type="robust")
+    cla = DynamicPanelGMM(abdata, **AB91_SPEC).fit(iter_limit=1, cov_type="unadjusted")
     pd.testing.assert_series_equal(rob.params, cla.params)
     assert cla.cov_type.startswith("one-step, classical")
     assert rob.cov_type.startswith("one-step, entity-clustered")
@@ -203,18 +204,86 @@ def test_results_api(sys_res):
     stat, df, pval, _ = res.sargan
     assert df == 46 and 0 <= pval <= 1 and stat > 0
     text = str(res)
-    assert text == res.summary
+    assert text == str(res.summary)
     for needle in ("two-step system GMM", "L1.n", "Hansen", "AR(2)", "611", "140", "51"):
         assert needle in text
     assert res.model.spec["system"] is True
     assert res.model.spec["gmm_instruments"] == {"n": (2, 4), "w": (1, 3)}
     assert "gmm(n, lag(2 4))" in res.model.xtabond2_command
+    assert "twostep" not in res.model.xtabond2_command  # estimation options belong to the fit
+    assert res.xtabond2_command.endswith("twostep robust")
+    assert res.options == FitOptions(iter_limit=2, cov_type="robust", h=3)
     assert res.warnings == []
     assert len(res.instrument_names) == res.n_instruments
     with pytest.raises(ValueError):
         res.ar(0)
     with pytest.raises(ValueError):
         res.conf_int(1.5)
+
+
+def test_summary_is_tables_not_text(sys_res):
+    summary = sys_res.summary
+    assert isinstance(summary, Summary)
+    info, params, tests = summary.tables
+    assert dict(zip(info["item"], info["value"], strict=True))["No. groups"] == "140"
+    assert list(params.index) == list(sys_res.params.index)
+    np.testing.assert_array_equal(params["Coef."], sys_res.params)
+    np.testing.assert_array_equal(params["P>|z|"], sys_res.pvalues)
+    assert tests.loc["Hansen", "df"] == 46
+    assert tests.loc["Hansen", "statistic"] == sys_res.hansen.stat
+    assert tests.loc["Arellano-Bond AR(2) in first differences", "p-value"] == sys_res.ar(2)[1]
+    assert "<table" in summary.as_html() and r"\begin{tabular}" in summary.as_latex()
+    assert any(line.startswith("Instruments: gmm(n, lag(2 4))") for line in summary.extra_txt)
+
+
+def test_residuals_keep_the_data_index(abdata, sys_res):
+    """Each residual sits on its own (id, year): recomputed by hand from the data there."""
+    resid = sys_res.resids
+    assert resid.index.names == abdata.index.names
+    assert resid.index.isin(abdata.index).all() and not resid.index.duplicated().any()
+    assert list(resid.columns) == ["diff", "level"]
+    assert resid["diff"].notna().sum() == sys_res.nobs
+    assert resid["level"].notna().sum() == sys_res.nobs_levels
+    b = sys_res.params
+    n = abdata["n"]
+    lag = n.groupby(level="id").shift(1)
+    lag2 = n.groupby(level="id").shift(2)
+    fitted = b["L1.n"] * lag + b["L2.n"] * lag2 + b["w"] * abdata["w"] + b["k"] * abdata["k"]
+    level = (n - fitted - b["const"]).loc[resid["level"].dropna().index]
+    np.testing.assert_allclose(resid["level"].dropna(), level, rtol=1e-10, atol=1e-12)
+    e = n - fitted
+    diff = (e - e.groupby(level="id").shift(1)).loc[resid["diff"].dropna().index]
+    np.testing.assert_allclose(resid["diff"].dropna(), diff, rtol=1e-10, atol=1e-12)
+    # difference GMM has no level equation
+    assert list(DynamicPanelGMM(abdata, **AB91_SPEC).fit().resids.columns) == ["diff"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ({"two_step": False}, {"iter_limit": 1}),
+        ({"two_step": True, "robust": False}, {"iter_limit": 2, "cov_type": "unadjusted"}),
+        ({"robust": True, "h": 2}, {"cov_type": "robust", "h": 2}),
+    ],
+)
+def test_old_constructor_keywords_still_work_with_a_deprecation_warning(abdata, old, new):
+    with pytest.warns(DeprecationWarning, match="is deprecated.*pass fit\\(") as caught:
+        model = DynamicPanelGMM(abdata, **SYS_SPEC, **old)
+    assert len(caught) == len(old)
+    assert all(w.filename == __file__ for w in caught)  # points at the caller
+    res = model.fit()
+    expected = DynamicPanelGMM(abdata, **SYS_SPEC).fit(**new)
+    assert res.options == expected.options
+    pd.testing.assert_series_equal(res.params, expected.params)
+    pd.testing.assert_series_equal(res.std_errors, expected.std_errors)
+    # an explicit fit() argument wins over the deprecated default
+    assert model.fit(iter_limit=2).options.iter_limit == 2
+
+
+def test_new_api_raises_no_deprecation_warning(abdata):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        DynamicPanelGMM(abdata, **SYS_SPEC).fit(iter_limit=1, cov_type="unadjusted", h=3)
 
 
 def test_time_dummies_system(abdata):
@@ -339,7 +408,13 @@ def test_other_bad_arguments(abdata):
     with pytest.raises(ValueError, match="equation"):
         DynamicPanelGMM(abdata, **{**SYS_SPEC, "iv_instruments": {"k": "levels"}})
     with pytest.raises(ValueError, match="h must be"):
-        DynamicPanelGMM(abdata, **SYS_SPEC, h=4)
+        DynamicPanelGMM(abdata, **SYS_SPEC).fit(h=4)
+    with pytest.raises(ValueError, match="iterated GMM is not implemented"):
+        DynamicPanelGMM(abdata, **SYS_SPEC).fit(iter_limit=3)
+    with pytest.raises(ValueError, match="cov_type must be one of"):
+        DynamicPanelGMM(abdata, **SYS_SPEC).fit(cov_type="kernel")
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        DynamicPanelGMM(abdata, **SYS_SPEC, twostep=True)
     # as many instrument columns as regressors, but two of them are the same variable
     dup = abdata.assign(k2=abdata["k"])
     with pytest.raises(ValueError, match="do not separately identify"):

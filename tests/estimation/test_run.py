@@ -1,9 +1,8 @@
-"""estimate(): the canonical tidy table, missing values, failures, GMM wiring, the results store
-and the CLI."""
+"""estimate(): the canonical tidy table, missing values, failures, GMM wiring, the results store.
+(`agglo estimate` / `agglo tables`: tests/report/test_tables.py.)"""
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 
@@ -15,18 +14,18 @@ import yaml
 from numpy.testing import assert_allclose
 
 from estimation import results_store
+from estimation.errors import EstimationError, SpecError
 from estimation.results_store import read_results, write_run
 from estimation.run import ESTIMATE_COLUMNS, MODEL_COLUMNS, estimate
 from estimation.sample import SampleError, SingularDesignError
 from estimation.simulate import knock_out
-from estimation.simulate import simulate_system_panel as simulate_panel
-from estimation.spec import DEFAULT_SPEC, EstimationError, SpecError, load_spec, parse_spec
+from estimation.spec import DEFAULT_SPEC, load_spec, parse_spec
 
 SPEC = load_spec()
 
 
 @pytest.fixture(scope="module")
-def panel():
+def panel(simulate_panel):
     return simulate_panel(11, effects=True)
 
 
@@ -88,7 +87,7 @@ def test_unknown_table_is_refused(panel):
 # ------------------------------------------------------------------------------ bad input
 
 
-def test_missing_values_are_dropped_and_reported():
+def test_missing_values_are_dropped_and_reported(simulate_panel):
     panel = knock_out(simulate_panel(4), "tech", 12)
     run = estimate(panel, tables=[1, 6])
     models = run.models.set_index(["table", "column_id", "equation"])
@@ -101,7 +100,7 @@ def test_missing_values_are_dropped_and_reported():
     assert models.loc[(1, "3sls_T_national", "innovation")]["n_dropped"] == 0  # tech not used
 
 
-def test_missing_values_raise_when_the_spec_says_so():
+def test_missing_values_raise_when_the_spec_says_so(simulate_panel):
     raw = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
     raw = copy.deepcopy(raw)
     raw["missing"] = "error"
@@ -110,7 +109,7 @@ def test_missing_values_raise_when_the_spec_says_so():
         estimate(panel, tables=[6], spec=parse_spec(raw))
 
 
-def test_singular_design_raises_or_is_recorded():
+def test_singular_design_raises_or_is_recorded(simulate_panel):
     panel = simulate_panel(6)
     t1 = panel["industry_code"] == "T1"
     panel.loc[t1, "ln_pgdp"] = panel.loc[t1, "ln_size"]
@@ -124,14 +123,14 @@ def test_singular_design_raises_or_is_recorded():
     assert len(run.estimates) == 5 * 12  # the other five columns, two equations of six terms
 
 
-def test_empty_sample_is_refused():
+def test_empty_sample_is_refused(simulate_panel):
     panel = simulate_panel(1)
     panel = panel[panel["region"] != "west"]
     with pytest.raises(SampleError, match="no rows for industry 'T', region 'west'"):
         estimate(panel, tables=[3])
 
 
-def test_text_in_a_numeric_column_is_refused():
+def test_text_in_a_numeric_column_is_refused(simulate_panel):
     panel = simulate_panel(1)
     panel["ln_open"] = panel["ln_open"].astype(object)
     panel.loc[3, "ln_open"] = "n/a"
@@ -139,7 +138,7 @@ def test_text_in_a_numeric_column_is_refused():
         estimate(panel, tables=[1])
 
 
-def test_nonfinite_estimates_are_never_silent(monkeypatch):
+def test_nonfinite_estimates_are_never_silent(simulate_panel, monkeypatch):
     from estimation import run as run_module
 
     original = run_module._fit_fe
@@ -273,35 +272,7 @@ def test_estimate_reads_the_mart_from_duckdb(panel):
     pd.testing.assert_frame_equal(from_db.estimates, from_frame.estimates)
 
 
-# ------------------------------------------------------------------------------ CLI
-
-
-def test_cli_estimate_and_tables(tmp_path, panel, capsys):
-    from estimation.cli import add_subcommands
-
-    warehouse = tmp_path / "w.duckdb"
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts")
-        con.register("p", panel)
-        con.execute("create table marts.fct_estimation_panel as select * from p")
-    parser = argparse.ArgumentParser(prog="agglo")
-    add_subcommands(parser.add_subparsers(dest="command", required=True))
-
-    args = parser.parse_args(["estimate", "--warehouse", str(warehouse), "--table", "1", "2"])
-    assert args.func(args) == 0
-    assert "tables 1, 2; 12 fits, 0 failed" in capsys.readouterr().out
-    args = parser.parse_args(
-        ["tables", "--warehouse", str(warehouse), "--out", str(tmp_path / "t")]
-    )
-    assert args.func(args) == 0
-    text = (tmp_path / "t" / "tables.md").read_text(encoding="utf-8")
-    assert text.count("### Table ") == 8
-    args = parser.parse_args(["estimate", "--warehouse", str(tmp_path / "none.duckdb")])
-    with pytest.raises(EstimationError, match="no warehouse"):
-        args.func(args)
-
-
-def test_sys_gmm_time_dummies_are_extra_terms_before_the_constant():
+def test_sys_gmm_time_dummies_are_extra_terms_before_the_constant(simulate_panel):
     raw = copy.deepcopy(yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8")))
     raw["estimators"]["sys_gmm"]["time_dummies"] = True
     run = estimate(simulate_panel(3), tables=[3], spec=parse_spec(raw), on_error="record")

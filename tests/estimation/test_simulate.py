@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from estimation.simulate import simulate_dynamic_panel
+from estimation.simulate import knock_out, simulate_dynamic_panel
 
 
 def test_shape_index_and_truth():
@@ -62,3 +62,24 @@ def test_bad_arguments():
         simulate_dynamic_panel(10, 5, rho=1.0)
     with pytest.raises(ValueError, match="shares"):
         simulate_dynamic_panel(10, 5, unbalanced=1.5)
+
+
+def test_knock_out_writes_the_marts_null_reason_codes(simulate_panel):
+    """Codes as the mart writes them: snake_case ``<variable>_not_positive``, several joined by
+    "; " in the order they arose."""
+    panel = simulate_panel(0, industries=("T",))
+    panel = knock_out(knock_out(panel, "tech", 30, seed=1), "know", 100, seed=2)
+    assert (
+        panel["ln_tech"].isna().sum() == 30
+        and (panel.loc[panel["ln_tech"].isna(), "tech"] == 0).all()
+    )
+    codes = {code for reason in panel["null_reason"].dropna() for code in reason.split("; ")}
+    assert codes == {"tech_not_positive", "know_not_positive"}
+    both = panel["ln_tech"].isna() & panel["ln_know"].isna()
+    assert both.sum() > 0
+    assert (panel.loc[both, "null_reason"] == "tech_not_positive; know_not_positive").all()
+    assert (
+        panel.loc[panel["ln_tech"].notna() & panel["ln_know"].notna(), "null_reason"].isna().all()
+    )
+    with pytest.raises(ValueError, match="unknown variable 'ln_tech'"):
+        knock_out(panel, "ln_tech", 1)

@@ -8,8 +8,9 @@ import dataclasses
 import pytest
 import yaml
 
+from estimation.errors import SpecError
 from estimation.published import load_published
-from estimation.spec import DEFAULT_SPEC, SpecError, load_spec, parse_spec
+from estimation.spec import DEFAULT_SPEC, load_spec, parse_spec
 
 
 @pytest.fixture(scope="module")

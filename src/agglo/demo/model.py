@@ -18,50 +18,53 @@ import numpy as np
 import pandas as pd
 
 from agglo.refdata import refdata
+from estimation.published import REFERENCE_CSV, load_published
 
 YEARS = tuple(range(2006, 2016))
 INDUSTRIES = ("T1", "T2", "T3", "T4", "T5")
 ALL_INDUSTRIES = ("T", *INDUSTRIES)
 MID_YEAR = 2010.5
 
-# -- published coefficients (Zhang, Tables 1–2, 3SLS, national; published_coefficients.csv) --------
+# -- published coefficients (Zhang, Tables 1–2, 3SLS, national; Tables 6–7, FE, national) ---------
+# Read from the one copy of the paper's printed values, estimation/reference/
+# published_coefficients.csv (estimation.published), never restated here.
 AGGLOMERATION_TERMS = ("ln_innov", "ln_size", "ln_pgdp", "ln_open", "ln_infr")
 INNOVATION_TERMS = ("ln_vocal", "ln_size", "ln_pgdp", "ln_open", "ln_educ")
 MECHANISM_TERMS = ("ln_innov_x_deve", "ln_innov_x_know", "ln_vocal_x_tech", "ln_vocal_x_dim")
 
 
-def _table(terms: tuple[str, ...], rows: dict[str, tuple[float, ...]]) -> dict[str, dict]:
-    return {ind: dict(zip(terms, values, strict=True)) for ind, values in rows.items()}
+def published_coefficients(
+    table: int, estimator: str, terms: tuple[str, ...]
+) -> dict[str, dict[str, float]]:
+    """The paper's national coefficients of ``terms`` in ``table`` per industry (T, T1–T5)."""
+    pub = load_published()
+    rows = pub[
+        (pub["table"] == table)
+        & (pub["estimator"] == estimator)
+        & (pub["sample_region"] == "national")
+    ]
+    out = {}
+    for industry in ALL_INDUSTRIES:
+        cells = rows[rows["sample_industry"] == industry].set_index("term")["coef"]
+        missing = [t for t in terms if t not in cells.index]
+        if missing:
+            raise ValueError(
+                f"{REFERENCE_CSV}: table {table}, {estimator} {industry} national has no row for "
+                f"{missing}; the demo's data-generating process needs them"
+            )
+        out[industry] = {t: float(cells[t]) for t in terms}
+    return out
 
 
 # agglomeration eq (1), Table 2: const, ln innov, ln size, ln pgdp, ln open, ln infr
-PUBLISHED_AGGLOMERATION = _table(("const", *AGGLOMERATION_TERMS), {
-    "T": (2.931, 0.219, 0.838, 0.037, 0.094, -0.135),
-    "T1": (-3.392, 0.252, 2.223, 1.235, 1.860, 0.121),
-    "T2": (3.632, 0.365, 0.118, 0.352, 0.585, 0.012),
-    "T3": (2.168, 0.468, 0.134, 0.251, 0.743, 0.024),
-    "T4": (-3.204, 0.321, 0.082, 0.402, 1.006, 0.043),
-    "T5": (-2.902, 0.492, 0.074, 0.213, 1.552, 0.013),
-})  # fmt: skip
+PUBLISHED_AGGLOMERATION = published_coefficients(2, "3sls", ("const", *AGGLOMERATION_TERMS))
 # innovation eq (2), Table 1: const, ln vocal, ln size, ln pgdp, ln open, ln educ
-PUBLISHED_INNOVATION = _table(("const", *INNOVATION_TERMS), {
-    "T": (-18.370, 1.950, -1.206, 0.359, 0.025, 2.843),
-    "T1": (-8.097, 1.383, -0.358, 0.477, 0.445, 0.112),
-    "T2": (-0.431, 2.192, -0.031, 0.034, 0.022, 0.051),
-    "T3": (-4.807, 2.433, 0.332, 0.566, 1.762, 0.003),
-    "T4": (1.349, 2.264, 0.041, 0.045, 2.710, 0.098),
-    "T5": (-0.024, 1.176, -1.204, 0.772, 2.198, 0.164),
-})  # fmt: skip
-# mechanism interactions as published (Table 7: eq 3, Table 6: eq 4; FE, inferred), for reference:
+PUBLISHED_INNOVATION = published_coefficients(1, "3sls", ("const", *INNOVATION_TERMS))
+# mechanism interactions as published (Table 7: eq 3, Table 6: eq 4; FE), for reference:
 # ln innov × deve, ln innov × know, ln vocal × tech, ln vocal × dim
-PUBLISHED_MECHANISM = _table(MECHANISM_TERMS, {
-    "T": (0.409, 0.012, 0.022, 0.111),
-    "T1": (0.520, 0.010, 0.041, 0.162),
-    "T2": (0.259, 0.024, 0.079, 0.115),
-    "T3": (0.334, 0.031, 0.086, 0.104),
-    "T4": (0.369, 0.029, 0.081, 0.120),
-    "T5": (0.551, 0.008, 0.047, 0.164),
-})  # fmt: skip
+_EQ3 = published_coefficients(7, "fe", MECHANISM_TERMS[:2])
+_EQ4 = published_coefficients(6, "fe", MECHANISM_TERMS[2:])
+PUBLISHED_MECHANISM = {industry: {**_EQ3[industry], **_EQ4[industry]} for industry in _EQ3}
 
 # Departures from the published slopes, and why (the only ones).
 # T3: published a1 * b1 = 0.468 * 2.433 = 1.139 >= 1. The two equations then have no stable

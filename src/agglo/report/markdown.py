@@ -1,4 +1,4 @@
-"""``report.md``: the report's content as Markdown (tables via :mod:`estimation.tables`)."""
+"""``report.md``: the report's content as Markdown (tables via :mod:`agglo.report.tables`)."""
 
 from __future__ import annotations
 

@@ -561,7 +561,7 @@ def test_recognised_by_title_alone(yearbooks_dir, tmp_path):
 )
 def test_title_variants_recognised(title, table):
     from agglo.ingest.catalog import load_catalog
-    from agglo.parse import recognize
+    from agglo.ingest.parse import recognize
     from agglo.ingest.readers import Sheet
 
     sheet = Sheet("1", [[title], ["地区", "Region"], ["北京", "Beijing"]])

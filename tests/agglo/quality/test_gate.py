@@ -50,7 +50,7 @@ def test_patent_national_total_covers_hong_kong_macao_taiwan(yearbooks_dir):
     (national_total_includes) and the reconciliation honours it; without it the file fails."""
     import dataclasses
 
-    from agglo.catalog import Catalog
+    from agglo.ingest.catalog import Catalog
 
     catalog = load_catalog()
     path = yearbooks_dir / "st-yearbook" / "patent-grants" / "2019.xls"

@@ -1,24 +1,32 @@
-"""Paper-style tables: all 8, our cell beside the published one, stars, LaTeX escaping; and the
-reference copy of the published values."""
+"""Paper-style tables (agglo.report.tables): all 8, our cell beside the published one, stars, LaTeX
+escaping; the reference copy of the published values; `agglo estimate` and `agglo tables`."""
 
 from __future__ import annotations
 
 import re
 
+import duckdb
 import pandas as pd
 import pytest
 
 from agglo import paths
+from agglo.cli import main
+from agglo.errors import AggloError
+from agglo.report.tables import (
+    render_tables,
+    results_for_tables,
+    table_grid,
+    term_label,
+    write_tables,
+)
 from estimation.published import REFERENCE_CSV, load_published
 from estimation.run import estimate, stars
-from estimation.simulate import simulate_system_panel as simulate_panel
-from estimation.tables import render_tables, table_grid, term_label, write_tables
 
 SHARED_CSV = paths.shared_dir() / "paper" / "published_coefficients.csv"
 
 
 @pytest.fixture(scope="module")
-def run():
+def run(simulate_panel):
     return estimate(simulate_panel(21), tables=[1, 3, 5, 7], on_error="record")
 
 
@@ -112,12 +120,66 @@ def test_latex_has_all_tables_and_is_escaped(run):
 
 
 def test_write_tables(tmp_path, run):
-    written = write_tables(tmp_path / "out", run)
+    estimates, models = results_for_tables(run)
+    written = write_tables(tmp_path / "out", estimates, models)
     assert sorted(p.name for p in written) == ["tables.md", "tables.tex"]
-    assert all(p.read_text(encoding="utf-8") for p in written)
+    md = (tmp_path / "out" / "tables.md").read_text(encoding="utf-8")
+    assert md == render_tables(run.estimates, run.models, fmt="md")
+    assert written[1].read_text(encoding="utf-8").count(r"\begin{table}") == 8
 
 
 def test_term_labels():
     assert term_label("lag_ln_innov") == "L.lninnov"
     assert term_label("ln_vocal_x_dim") == "lnvocal×dim"
     assert term_label("const") == "Constant"
+
+
+# ------------------------------------------------------------------------------ CLI
+
+
+def test_cli_estimate_and_tables(tmp_path, simulate_panel, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.register("p", simulate_panel(11, effects=True))
+        con.execute("create table marts.fct_estimation_panel as select * from p")
+
+    assert main(["estimate", "--warehouse", str(warehouse), "--table", "1", "2"]) == 0
+    assert "tables 1, 2; 12 fits, 0 failed" in capsys.readouterr().out
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        estimates, models = results_for_tables(con, [1, 2])
+    assert set(models["table"]) == {1, 2} and len(estimates) == 12 * 12
+
+    assert main(["tables", "--warehouse", str(warehouse), "--out", str(tmp_path / "t")]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path / 't' / 'tables.md'}\n"
+    text = (tmp_path / "t" / "tables.md").read_text(encoding="utf-8")
+    assert text.count("### Table ") == 8
+    assert text == render_tables(estimates, models, fmt="md")  # tables 3-8: published only
+
+    assert main(["tables", "--warehouse", str(warehouse), "--format", "tex", "--table", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count(r"\begin{table}") == 1 and "Table 2." in out
+
+
+def test_cli_errors_are_printed_without_a_traceback(tmp_path, capsys):
+    missing = tmp_path / "none.duckdb"
+    assert main(["estimate", "--warehouse", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: no warehouse at {missing}") and "hint: build it first" in err
+    with pytest.raises(AggloError, match="no warehouse"):
+        from agglo.cli import build_parser
+
+        args = build_parser().parse_args(["estimate", "--warehouse", str(missing)])
+        args.func(args)
+    # an estimation error (here: an unknown table in the spec) is the library's, printed the same
+    spec = tmp_path / "w.duckdb"
+    duckdb.connect(str(spec)).close()
+    assert main(["estimate", "--warehouse", str(spec), "--table", "12"]) == 2
+    assert "error: unknown table 12" in capsys.readouterr().err
+
+
+def test_cli_tables_without_estimates_shows_the_published_values(tmp_path, capsys):
+    assert main(["tables", "--warehouse", str(tmp_path / "none.duckdb"), "--table", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "showing published values" in captured.err
+    assert "0.219***" in captured.out and "—" in captured.out
