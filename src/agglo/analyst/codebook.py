@@ -125,7 +125,8 @@ def grain_of(description: str) -> str:
         at = description.find(marker)
         if at >= 0:
             start = at + len("Grain:") if marker == "Grain:" else at
-            return description[start : _sentence_end(description, start)].strip()
+            grain = description[start : _sentence_end(description, start)].strip()
+            return _split_top_level(grain, ": ")[0]  # "one row per industry: T and T1–T5"
     return ""
 
 
@@ -339,7 +340,7 @@ def build_codebook(
             [schema, table],
         ).fetchall()
         names = stata_names([c for c, _ in cols])
-        n_rows = con.sql(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+        n_rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
         description = rel.description if rel else ""
         entry = TableEntry(
             schema, table, description, grain_of(description), n_rows, rel.yml if rel else ""

@@ -108,6 +108,10 @@ def flat_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _utc_naive(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         return series.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -148,9 +152,7 @@ def stata_frame(
         elif pd.api.types.is_numeric_dtype(series.dtype):
             data[name] = series
         else:  # text (also all-NULL columns): NULL → ""
-            data[name] = series.map(lambda v: "" if v is None or v is pd.NA else str(v)).astype(
-                object
-            )
+            data[name] = series.map(lambda v: "" if _is_missing(v) else str(v)).astype(object)
     return pd.DataFrame(data, index=frame.index), labels, dates
 
 
@@ -160,7 +162,8 @@ def write_dta(frame: pd.DataFrame, entry: TableEntry, path: Path) -> None:
         c
         for c in data.columns
         if data[c].dtype == object
-        and data[c].map(lambda v: len(v.encode("utf-8"))).max(initial=0) > STATA_STR_MAX
+        and len(data)
+        and max(len(v.encode("utf-8")) for v in data[c]) > STATA_STR_MAX
     ]
     variable_labels = {c.stata_name: c.stata_label for c in entry.columns}
     data_label = entry.description or entry.qualified
