@@ -281,7 +281,7 @@ class Shell:
                     return
             return
         readline = _setup_readline(self.con)
-        print(f"agglo sql — read-only. {_HELP.splitlines()[0]} .help for more.", file=self.out)
+        print("agglo sql — read-only; statements end with ';'. .help for more.", file=self.out)
         try:
             while True:
                 try:
