@@ -132,6 +132,7 @@ def test_interactive_shell_multiline_dot_commands_and_errors(con):
             "where name_en = 'Beijing';",
             "select * from nowhere;",
             ".describe marts.fct_estimation_panel",
+            ".describe results.runs",
             ".tables marts",
             ".bogus",
             ".quit",
@@ -146,6 +147,7 @@ def test_interactive_shell_multiline_dot_commands_and_errors(con):
         and column_name = 'pgdp'"""
     ).fetchall()[0][0]
     assert description and f'pgdp,DOUBLE,"{description}"' in text  # .describe shows the docs
+    assert "\nrun_id,VARCHAR,Run identifier.\n" in text  # results: from the dbt docs
     assert "fct_estimation_panel,table," in text
     assert "error: unknown command .bogus" in text
     assert "never run" not in text

@@ -33,6 +33,7 @@ from typing import Any, TextIO
 import duckdb
 
 from agglo.analyst.db import connect, one_line
+from agglo.analyst.docs import load_docs
 from agglo.errors import AggloError
 
 FORMATS = ("table", "csv", "json", "markdown")
@@ -235,17 +236,34 @@ class Shell:
             if not arg:
                 self._error(".describe takes a table name, e.g. .describe marts.dim_province")
             else:
-                schema, _, table = arg.rpartition(".")
-                self._run(
-                    "select column_name as column, data_type as type, comment as description "
-                    "from duckdb_columns() where table_name = ? and (? = '' or schema_name = ?) "
-                    "order by column_index",
-                    [table, schema, schema],
-                    empty=f"no table {arg!r} (see .tables)",
-                )
+                self._describe(arg)
         else:
             self._error(f"unknown command {command} (.help lists them)")
         return True
+
+    def _describe(self, name: str) -> None:
+        """Columns, types and descriptions: the DuckDB comment (dbt ``persist_docs``), else the
+        dbt docs (schema ``results`` is written after dbt, so its comments are empty)."""
+        schema, _, table = name.rpartition(".")
+        columns = self.con.execute(
+            """select schema_name, column_name, data_type, comment from duckdb_columns()
+            where table_name = ? and (? = '' or schema_name = ?) order by column_index""",
+            [table, schema, schema],
+        ).fetchall()
+        if not columns:
+            self._error(f"no table {name!r} (see .tables)")
+            return
+        try:
+            doc = load_docs().lookup(columns[0][0], table)
+        except AggloError:
+            doc = None
+        rows = []
+        for _, column, dtype, comment in columns:
+            described = doc.columns.get(column) if doc else None
+            rows += [column, dtype, comment or (described.description if described else "")]
+        values = ", ".join(["(?, ?, ?)"] * len(columns))
+        sql = f'select * from (values {values}) as t("column", "type", description)'
+        self._run(sql, rows)
 
     def _run(self, sql: str, params: list | None = None, *, empty: str | None = None) -> None:
         try:
