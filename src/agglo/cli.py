@@ -90,7 +90,7 @@ def _add_analyst_subcommands(sub: argparse._SubParsersAction) -> None:
     def sql(args: argparse.Namespace) -> int:
         from agglo.analyst.shell import run
 
-        return run(args.command, args.format, Path(args.warehouse) if args.warehouse else None)
+        return run(args.query, args.format, Path(args.warehouse) if args.warehouse else None)
 
     def export(args: argparse.Namespace) -> int:
         from agglo.analyst.export import export as run_export
@@ -107,7 +107,7 @@ def _add_analyst_subcommands(sub: argparse._SubParsersAction) -> None:
         return 0
 
     p = sub.add_parser("sql", help="read-only SQL shell on the warehouse (-c QUERY for scripts)")
-    p.add_argument("-c", dest="command", metavar="QUERY", help="run QUERY (';'-separated) and exit")
+    p.add_argument("-c", dest="query", metavar="QUERY", help="run QUERY (';'-separated) and exit")
     p.add_argument("--format", choices=["table", "csv", "json", "markdown"], default="table")
     p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
     p.set_defaults(func=sql)
