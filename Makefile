@@ -8,7 +8,7 @@ export AGGLO_WAREHOUSE ?= $(CURDIR)/warehouse/agglo.duckdb
 DBT := $(BIN)/dbt
 DBT_ARGS := --project-dir dbt_project --profiles-dir dbt_project
 
-.PHONY: install build load dbt test lint format bench docs demo-data clean dq-docs report browser-deps
+.PHONY: install build load dbt test lint format bench docs demo-data clean dq-docs report browser-deps sql
 
 install: $(STAMP)
 
@@ -61,9 +61,16 @@ bench: install
 	@test -f "$(AGGLO_WAREHOUSE)" || $(MAKE) build
 	$(BIN)/python bench/bench_estimate.py
 
+## docs: the dbt docs site and the codebook (reports/codebook.md, .html) of the built warehouse
 docs: install
 	$(DBT) docs generate $(DBT_ARGS)
+	$(BIN)/agglo codebook
 	@echo "dbt docs: open dbt_project/target/index.html (or: $(DBT) docs serve $(DBT_ARGS))"
+
+## sql: read-only SQL shell on the warehouse (agglo sql; `.help` inside)
+sql: install
+	@test -f "$(AGGLO_WAREHOUSE)" || $(MAKE) build
+	$(BIN)/agglo sql
 
 demo-data: install
 	$(BIN)/agglo demo-data

@@ -198,12 +198,55 @@ def _cmd_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- analysts' way in: agglo sql | export | codebook (the work is in src/agglo/analyst/) ---
+def _add_analyst_subcommands(sub: argparse._SubParsersAction) -> None:
+    def sql(args: argparse.Namespace) -> int:
+        from agglo.analyst.shell import run
+
+        return run(args.query, args.format, Path(args.warehouse) if args.warehouse else None)
+
+    def export(args: argparse.Namespace) -> int:
+        from agglo.analyst.export import export as run_export
+
+        wh, out = (Path(p) if p else None for p in (args.warehouse, args.out))
+        print(run_export(args.tables or None, args.format, out, wh).summary())
+        return 0
+
+    def codebook(args: argparse.Namespace) -> int:
+        from agglo.analyst.codebook import generate
+
+        wh, out = (Path(p) if p else None for p in (args.warehouse, args.out))
+        print("wrote " + ", ".join(str(p) for p in generate(wh, out)))
+        return 0
+
+    p = sub.add_parser("sql", help="read-only SQL shell on the warehouse (-c QUERY for scripts)")
+    p.add_argument("-c", dest="query", metavar="QUERY", help="run QUERY (';'-separated) and exit")
+    p.add_argument("--format", choices=["table", "csv", "json", "markdown"], default="table")
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.set_defaults(func=sql)
+
+    p = sub.add_parser("export", help="tables as Stata/Parquet/CSV/Excel files with the codebook")
+    p.add_argument(
+        "tables", nargs="*", help="schema.table or table (default: every mart and result)"
+    )
+    p.add_argument("--format", choices=["dta", "parquet", "csv", "xlsx"], required=True)
+    p.add_argument("--out", help="output folder (default: exports/)")
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.set_defaults(func=export)
+
+    p = sub.add_parser("codebook", help="write reports/codebook.md and .html from the dbt docs")
+    p.add_argument("--out", help="output folder (default: reports/)")
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.set_defaults(func=codebook)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agglo",
         description="Yearbook loader and estimates for the agglomeration-innovation warehouse.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_analyst_subcommands(sub)
 
     p = sub.add_parser("inspect", help="parse one yearbook file and print its tidy records")
     p.add_argument("file", help="an .xls, .xlsx, .csv or HTML-as-.xls yearbook file")
