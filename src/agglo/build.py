@@ -70,13 +70,18 @@ def run_dbt(command: str, warehouse: Path, *extra: str) -> None:
         )
 
 
-def _estimate(warehouse: Path) -> tuple[str, bool]:
+def estimate(warehouse: Path, tables=None, spec=None) -> tuple[str, bool]:
+    """Fit the spec's tables from the warehouse's panel into schema ``results``: (summary, ok).
+
+    Writes into ``warehouse`` itself: callers pass a staged copy (``agglo build``, ``agglo
+    estimate``), so readers never see a half-written results schema.
+    """
     import duckdb
 
     from estimation.results_store import estimate_and_store, run_failed
 
     with duckdb.connect(str(warehouse)) as con:
-        run, summary = estimate_and_store(con)
+        run, summary = estimate_and_store(con, tables=tables, spec=spec)
     return summary, not run_failed(run)
 
 
@@ -94,7 +99,7 @@ def build(
         timings["dbt build"] = time.perf_counter() - t0
         if estimate:
             t0 = time.perf_counter()
-            report.estimate_summary, report.estimate_ok = _estimate(work)
+            report.estimate_summary, report.estimate_ok = estimate(work)
             timings["estimate"] = time.perf_counter() - t0
     report.timings = timings
     return report

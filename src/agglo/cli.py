@@ -161,10 +161,8 @@ def _warehouse(arg: str | None) -> Path:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    import duckdb
-
+    from agglo.build import estimate
     from agglo.warehouse import staged
-    from estimation.results_store import estimate_and_store, run_failed
 
     warehouse = _warehouse(args.warehouse)
     if not warehouse.exists():
@@ -172,10 +170,10 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
             f"no warehouse at {warehouse}", hint="build it first (make build) or pass --warehouse"
         )
     # On a copy swapped in when done, so readers never see a half-written results schema.
-    with staged(warehouse) as work, duckdb.connect(str(work)) as con:
-        run, summary = estimate_and_store(con, tables=args.tables, spec=args.spec)
+    with staged(warehouse) as work:
+        summary, ok = estimate(work, tables=args.tables, spec=args.spec)
     print(f"{summary}\n-> {warehouse}")
-    return 1 if run_failed(run) else 0
+    return 0 if ok else 1
 
 
 def _cmd_tables(args: argparse.Namespace) -> int:

@@ -112,7 +112,8 @@ class RefData:
             for r in _read_seed("ref_aggregate_name_variants", self.directory)
         }
         self.out_of_scope = {
-            r["out_of_scope_code"]: r for r in _read_seed("ref_out_of_scope_regions", self.directory)
+            r["out_of_scope_code"]: r
+            for r in _read_seed("ref_out_of_scope_regions", self.directory)
         }
         self._out_of_scope = {
             normalize_label(r["name_variant"]): r["out_of_scope_code"]

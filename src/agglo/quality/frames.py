@@ -141,7 +141,7 @@ def build_frames(
         )
         rule = inds.get(indicator)
         unit = (nat if not nat.empty else g)["unit"].iloc[0]
-        # rates, percentages, per-person values are not sums (is_additive of the ref_unit_factors seed)
+        # rates, percentages, per-person values are not sums (is_additive, ref_unit_factors seed)
         additive = units[unit].is_additive if unit in units else True
         gap = None
         if total is not None and not valued.empty and table.row_key == "province" and additive:

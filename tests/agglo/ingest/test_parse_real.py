@@ -16,9 +16,9 @@ import msoffcrypto
 import pandas as pd
 import pytest
 
-from agglo.ingest.catalog import load_catalog
 from agglo.cli import INSPECT_COLUMNS, main
 from agglo.errors import AggloError, LayoutError
+from agglo.ingest.catalog import load_catalog
 from agglo.ingest.parse import RECORD_COLUMNS, parse_file, parse_sheets
 from agglo.ingest.readers import read_workbook
 from agglo.refdata import refdata

@@ -56,9 +56,9 @@ def test_patent_national_total_covers_hong_kong_macao_taiwan(yearbooks_dir):
     path = yearbooks_dir / "st-yearbook" / "patent-grants" / "2019.xls"
     table = catalog["st_patent_grants"]
     assert table.national_total_includes == ("hong_kong", "macao", "taiwan")
-    assert gate.check_file(path, catalog).ok
+    assert pipeline.check_file(path, catalog).ok
     without = dataclasses.replace(table, national_total_includes=())
-    report = gate.check_file(
+    report = pipeline.check_file(
         path, Catalog({**catalog.tables, table.table_id: without}, catalog.directory)
     )
     assert [r.expectation for r in report.errors] == ["provinces_sum_to_total"]
