@@ -17,7 +17,7 @@ import pytest
 from agglo import paths
 from agglo.ingest.catalog import load_catalog
 from agglo.refdata import RefData
-from estimation.simulate import knock_out, simulate_system_panel
+from estimation.simulate import knock_out
 
 
 def _seed(name: str) -> list[dict[str, str]]:
@@ -31,8 +31,8 @@ def null_reason_codes() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def simulated():
-    return simulate_system_panel(3)
+def simulated(simulate_panel):
+    return simulate_panel(3)
 
 
 def _model_variables(panel) -> list[str]:

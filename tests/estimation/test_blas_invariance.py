@@ -60,7 +60,10 @@ out = {
     "gmm_hansen": float(gmm.hansen.stat),
 }
 system = load_spec().column(1, "3sls_T_national")
-data = simulate_system_panel(0, industries=("T",)).set_index(["province_code", "year"])
+from agglo.refdata import refdata
+regions = {code: p.region for code, p in refdata().provinces.items()}
+data = simulate_system_panel(0, regions=regions, industries=("T",))
+data = data.set_index(["province_code", "year"])
 fit = fit_3sls(data.assign(const=1.0), system.equations, system.exogenous,
                cov=Covariance("robust"))
 for label, eq in fit.equations.items():
