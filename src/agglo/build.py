@@ -22,7 +22,7 @@ from pathlib import Path
 from agglo import paths
 from agglo.errors import AggloError
 from agglo.pipeline import LoadReport, load_paths
-from agglo.warehouse import coverage, staged
+from agglo.warehouse import staged, warehouse_summary
 
 
 @dataclass
@@ -70,24 +70,6 @@ def _year_ranges(years: list[int]) -> str:
         else:
             runs.append([year])
     return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
-
-
-def mart_rows(warehouse: Path) -> dict[str, int]:
-    """Rows of every table in schema ``marts`` of ``warehouse``."""
-    import duckdb
-
-    with duckdb.connect(str(warehouse)) as con:
-        names = [
-            name
-            for (name,) in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
-                "ORDER BY 1"
-            ).fetchall()
-        ]
-        return {
-            name: con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]
-            for name in names
-        }
 
 
 def dbt_executable() -> str:
@@ -163,11 +145,7 @@ def build(
         t0 = time.perf_counter()
         run_dbt("build", work, "--quiet")
         timings["dbt build"] = time.perf_counter() - t0
-        import duckdb
-
-        with duckdb.connect(str(work)) as con:
-            report.coverage = coverage(con)
-        report.mart_rows = mart_rows(work)
+        report.coverage, report.mart_rows = warehouse_summary(work)
         if estimate and not report.mart_rows.get("fct_estimation_panel"):
             report.estimate_summary = (
                 "skipped: marts.fct_estimation_panel is empty (the tables it reads are not loaded)"

@@ -424,13 +424,26 @@ def remove_files(con, rel_paths: list[str]) -> None:
         raise
 
 
-def coverage(con) -> list[tuple[str, list[int], list[int]]]:
-    """(table_id, data years, vintages) of everything loaded, by table."""
-    rows = con.execute(
-        "SELECT table_id, list(DISTINCT data_year ORDER BY data_year), "
-        "list(DISTINCT vintage ORDER BY vintage) FROM raw.load_log GROUP BY 1 ORDER BY 1"
-    ).fetchall()
-    return [(t, list(y), list(v)) for t, y, v in rows]
+def warehouse_summary(warehouse: Path) -> tuple[list[tuple[str, list[int], list[int]]], dict]:
+    """What a built warehouse holds: (table_id, data years, vintages) of everything loaded, by
+    table, and the rows of every table in schema ``marts``."""
+    with duckdb.connect(str(warehouse)) as con:
+        rows = con.execute(
+            "SELECT table_id, list(DISTINCT data_year ORDER BY data_year), "
+            "list(DISTINCT vintage ORDER BY vintage) FROM raw.load_log GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        marts = [
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
+                "ORDER BY 1"
+            ).fetchall()
+        ]
+        counts = {
+            name: con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]
+            for name in marts
+        }
+    return [(t, list(y), list(v)) for t, y, v in rows], counts
 
 
 def reject(con, report: GateReport) -> None:
