@@ -324,3 +324,31 @@ def test_unknown_file_is_rejected_not_fatal(home):
     assert statuses == {"raw/tst/2015.csv": "loaded", "raw/other/2015.csv": "rejected"}
     message = next(o.message for o in report.outcomes if o.status == "rejected")
     assert "raw/other/2015.csv" in message
+
+
+def test_a_warehouse_from_before_vintages_is_migrated(home):
+    """An existing warehouse has one load_log row per table-year and no vintage column: opening
+    it rebuilds raw.load_log in the current shape, rows and values kept."""
+    write_table(home / "raw" / "tst" / "2015.csv")
+    load(home)
+    records, _ = snapshot(home)
+    db = home / "warehouse" / "agglo.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE raw.old AS SELECT * EXCLUDE (vintage, duplicate_of, n_duplicates) "
+        "FROM raw.load_log"
+    )
+    con.execute("DROP TABLE raw.load_log")
+    con.execute(
+        "CREATE TABLE raw.load_log (file_path VARCHAR NOT NULL, file_hash VARCHAR NOT NULL, "
+        "table_id VARCHAR NOT NULL, data_year INTEGER NOT NULL, n_records INTEGER NOT NULL, "
+        "n_provinces INTEGER NOT NULL, loaded_at TIMESTAMP NOT NULL, "
+        "PRIMARY KEY (table_id, data_year))"
+    )
+    con.execute("INSERT INTO raw.load_log SELECT * FROM raw.old")
+    con.execute("DROP TABLE raw.old")
+    con.close()
+    warehouse.connect(db).close()
+    assert log_rows(home) == [("raw/tst/2015.csv", "test_output", 2015, 2015, 4, None, 0)]
+    assert snapshot(home)[0] == records
+    assert load(home).count("unchanged") == 1
