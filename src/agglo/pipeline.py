@@ -100,8 +100,10 @@ def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
     digest = file_hash(path)
     if wh.is_loaded(con, rel, digest):
         return FileOutcome(rel, "unchanged")
+    moved_note = ""
     if wh.dependents(con, rel):  # a changed file whose copy other files rely on: move it first
-        remove_loaded(con, [rel], catalog)
+        moved = [o.path for o in remove_loaded(con, [rel], catalog) if o.status == "loaded"]
+        moved_note = f"the cells its earlier version shared are now kept from {', '.join(moved)}"
     try:
         parsed = parse_path(path, catalog, rel)
         if not parsed.data_years:
@@ -109,7 +111,7 @@ def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
     except AggloError as exc:
         report = quality.failure_report(rel, digest, "file_parses", str(exc))
         wh.reject(con, report)
-        return FileOutcome(rel, "rejected", message=report.message())
+        return FileOutcome(rel, "rejected", message=report.message(), note=moved_note)
     table_id, years = parsed.table.table_id, parsed.data_years
     match = wh.compare_edition(
         _file_records(parsed), wh.held_records(con, rel, table_id, parsed.result.vintages)
@@ -129,6 +131,7 @@ def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
             years,
             message=report.message(),
             gate_seconds=report.seconds,
+            note=moved_note,
         )
     now = datetime.now(UTC).replace(tzinfo=None)
     years = wh.publish(con, rel, digest, parsed.result, now, report=report)
@@ -140,7 +143,7 @@ def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
         len(parsed.records),
         gate_seconds=report.seconds,
         warnings=report.message("warnings"),
-        note=_duplicate_note(match),
+        note="; ".join(filter(None, [moved_note, _duplicate_note(match)])),
     )
 
 

@@ -352,3 +352,22 @@ def test_a_warehouse_from_before_vintages_is_migrated(home):
     assert log_rows(home) == [("raw/tst/2015.csv", "test_output", 2015, 2015, 4, None, 0)]
     assert snapshot(home)[0] == records
     assert load(home).count("unchanged") == 1
+
+
+def test_a_changed_file_whose_copy_a_duplicate_relies_on(home):
+    """a and b print one edition identically; a is then edited. Its earlier cells pass to b (the
+    same values), and the new a, now differing from b, is rejected naming both."""
+    a = write_table(home / "raw" / "a" / "2015.csv")
+    write_table(home / "raw" / "b" / "2015.csv")
+    load(home)
+    records_before, _ = snapshot(home)
+    write_table(a, beijing="41", tianjin="34")
+    report = load(home)
+    (rejected,) = [o for o in report.outcomes if o.status == "rejected"]
+    assert rejected.path == "raw/a/2015.csv"
+    assert "'40' at raw/b/2015.csv 2015!C6, '41' at raw/a/2015.csv 2015!C6" in rejected.message
+    assert "now kept from raw/b/2015.csv" in report.summary()
+    records, _ = snapshot(home)
+    assert [r[:6] for r in records] == [r[:6] for r in records_before]
+    assert {r[6] for r in records} == {"raw/b/2015.csv"}
+    assert log_rows(home) == [("raw/b/2015.csv", "test_output", 2015, 2015, 4, None, 0)]
