@@ -38,8 +38,8 @@ def test_one_real_file_in_the_demo_warehouse_builds_green(tmp_path, yearbooks_di
     assert main(["load", "--quiet", "--warehouse", str(warehouse), str(real)]) == 0
     capsys.readouterr()
     code = main(["build", "--quiet", "--no-estimate", "--warehouse", str(warehouse)])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
     assert "st_hightech_operation" in out  # the coverage lists the real table
     # the real file is still loaded (a build mirrors raw/ but keeps files loaded from elsewhere)
     assert query(
@@ -64,8 +64,8 @@ def test_build_from_a_folder_of_real_files_alone(tmp_path, yearbooks_dir, capsys
         shutil.copyfile(yearbooks_dir / rel, target)
     warehouse = tmp_path / "real.duckdb"
     code = main(["build", "--quiet", "--raw", str(downloads), "--warehouse", str(warehouse)])
-    out = capsys.readouterr().out
-    assert code == 0, out
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
     assert "st_rd_intensity" in out and "2012–2021 (editions 2019, 2021)" in out
     tables = query(warehouse, "SELECT DISTINCT table_id FROM raw.load_log ORDER BY 1")
     assert tables == [("st_hightech_operation",), ("st_rd_intensity",)]  # no demo table
