@@ -3,6 +3,11 @@
 Analysts may have the warehouse open while a build runs. Building on a copy and swapping it in at
 the end (``agglo.warehouse.staged``) means they see the previous complete warehouse until the new
 one is complete, and a failing step (a dbt test, a crash) publishes nothing.
+
+``agglo build --raw DIR`` builds from the files of ``DIR`` alone (the warehouse holds them and
+nothing else). Holding some tables for some years is the normal case: the build reports the tables
+× years it found and the marts left empty for want of inputs, and skips the estimates when the
+estimation panel is empty; none of that is an error.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 from agglo import paths
 from agglo.errors import AggloError
 from agglo.pipeline import LoadReport, load_paths
-from agglo.warehouse import staged
+from agglo.warehouse import staged, warehouse_summary
 
 
 @dataclass
@@ -26,6 +31,8 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     estimate_summary: str = ""
     estimate_ok: bool = True
+    coverage: list[tuple[str, list[int], list[int]]] = field(default_factory=list)
+    mart_rows: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -33,11 +40,36 @@ class BuildReport:
 
     def summary(self) -> str:
         steps = ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items())
-        lines = [f"load: {self.load.summary()}"]
+        lines = [f"load: {self.load.summary()}", self.coverage_summary()]
         if self.estimate_summary:
             lines.append(f"estimate: {self.estimate_summary}")
         lines.append(f"timings: {steps}")
         return "\n".join(lines)
+
+    def coverage_summary(self) -> str:
+        """Tables × years found (and the editions that printed them), and the empty marts."""
+        lines = [f"coverage: {len(self.coverage)} table(s)"]
+        for table_id, years, vintages in self.coverage:
+            editions = f" (editions {', '.join(map(str, vintages))})" if vintages != years else ""
+            lines.append(f"  {table_id:<40} {_year_ranges(years)}{editions}")
+        empty = sorted(name for name, n in self.mart_rows.items() if n == 0)
+        if empty:
+            lines.append(
+                "marts left empty for want of inputs (load the tables they read): "
+                + ", ".join(empty)
+            )
+        return "\n".join(lines)
+
+
+def _year_ranges(years: list[int]) -> str:
+    """``[2006, 2007, 2008, 2012]`` → ``2006–2008, 2012``."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def dbt_executable() -> str:
@@ -85,21 +117,42 @@ def estimate(warehouse: Path, tables=None, spec=None) -> tuple[str, bool]:
     return summary, not run_failed(run)
 
 
+_estimate = estimate  # inside build() the keyword ``estimate`` (a flag) shadows the function
+
+
 def build(
-    *, warehouse: Path | None = None, progress: bool = True, estimate: bool = True
+    *,
+    warehouse: Path | None = None,
+    progress: bool = True,
+    estimate: bool = True,
+    raw: Path | None = None,
 ) -> BuildReport:
-    """Load every file of raw/, build the dbt project (models + tests), estimate Tables 1–8."""
+    """Load every file of ``raw`` (default raw/), build the dbt project (models + tests), estimate
+    Tables 1–8 when the estimation panel has rows.
+
+    With ``raw`` given, the warehouse holds the files of that folder and nothing else (files
+    loaded from elsewhere are removed); without it, raw/ is mirrored and files loaded from outside
+    it with ``agglo load PATH`` stay.
+    """
     timings: dict[str, float] = {}
     with staged(warehouse or paths.warehouse_path()) as work:
         t0 = time.perf_counter()
-        report = BuildReport(load=load_paths(None, warehouse=work, progress=progress, stage=False))
+        load = load_paths(
+            None, warehouse=work, progress=progress, stage=False, raw=raw, only_raw=raw is not None
+        )
+        report = BuildReport(load=load)
         timings["load"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         run_dbt("build", work, "--quiet")
         timings["dbt build"] = time.perf_counter() - t0
-        if estimate:
+        report.coverage, report.mart_rows = warehouse_summary(work)
+        if estimate and not report.mart_rows.get("fct_estimation_panel"):
+            report.estimate_summary = (
+                "skipped: marts.fct_estimation_panel is empty (the tables it reads are not loaded)"
+            )
+        elif estimate:
             t0 = time.perf_counter()
-            report.estimate_summary, report.estimate_ok = estimate(work)
+            report.estimate_summary, report.estimate_ok = _estimate(work)
             timings["estimate"] = time.perf_counter() - t0
     report.timings = timings
     return report

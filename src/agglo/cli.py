@@ -102,6 +102,17 @@ def _cmd_load(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_unload(args: argparse.Namespace) -> int:
+    from agglo.pipeline import unload_paths
+
+    report = unload_paths(
+        [Path(p) for p in args.paths],
+        warehouse=Path(args.warehouse) if args.warehouse else None,
+    )
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from agglo.pipeline import check_paths
 
@@ -129,6 +140,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         warehouse=Path(args.warehouse) if args.warehouse else None,
         progress=not args.quiet,
         estimate=not args.no_estimate,
+        raw=Path(args.raw) if args.raw else None,
     )
     print(report.summary())
     return 0 if report.ok else 1
@@ -264,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser(
+        "unload",
+        help="remove everything files contributed to the warehouse (records and load_log rows)",
+    )
+    p.add_argument("paths", nargs="+", help="loaded files, or folders (every loaded file under it)")
+    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.set_defaults(func=_cmd_unload)
+
+    p = sub.add_parser(
         "check", help="run the data-quality gate on files without loading them (exit 1 on errors)"
     )
     p.add_argument("paths", nargs="*", help="files or folders (default: raw/)")
@@ -283,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
         "build", help="load raw/, dbt build (models + tests) and estimate, published atomically"
     )
     p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument(
+        "--raw",
+        metavar="DIR",
+        help="build from the yearbook files in DIR alone (default: raw/, keeping files loaded "
+        "from elsewhere)",
+    )
     p.add_argument("--no-estimate", action="store_true", help="stop after dbt build")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_build)

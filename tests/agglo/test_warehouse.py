@@ -1,4 +1,5 @@
-"""agglo load: idempotent, whole-file replacement, conflicts, rejections, crash safety, pruning."""
+"""agglo load / unload / check: idempotent, whole-file replacement, editions (one kept copy of
+duplicates, differing files rejected), rejections, crash safety, pruning, unloading."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from agglo import pipeline, warehouse
 from agglo.cli import main
+from agglo.errors import AggloError
 from agglo.ingest.catalog import load_catalog
 from agglo.ingest.files import discover, file_hash
 
@@ -100,6 +102,17 @@ def snapshot(home: Path) -> tuple[list, list]:
     return records, log
 
 
+def log_rows(home: Path) -> list[tuple]:
+    con = duckdb.connect(str(home / "warehouse" / "agglo.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "SELECT file_path, table_id, data_year, vintage, n_records, duplicate_of, "
+            "n_duplicates FROM raw.load_log ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+
+
 def load(home: Path, *paths: Path) -> pipeline.LoadReport:
     return pipeline.load_paths(
         list(paths) or None, catalog=load_catalog(home / "raw" / "catalog"), progress=False
@@ -139,7 +152,7 @@ def test_corrected_file_replaces_its_earlier_version(home):
     assert log[0][1] == file_hash(path)
 
 
-def test_second_file_for_same_table_year_is_rejected(home):
+def test_same_edition_differing_is_rejected_naming_both_files_and_first_cell(home):
     write_table(home / "raw" / "a" / "2015.csv")
     load(home)
     before = snapshot(home)
@@ -148,8 +161,104 @@ def test_second_file_for_same_table_year_is_rejected(home):
     assert not report.ok
     rejected = [o for o in report.outcomes if o.status == "rejected"]
     assert len(rejected) == 1 and "raw/b/2015.csv" in rejected[0].path
-    assert "already loaded from raw/a/2015.csv" in rejected[0].message
+    message = rejected[0].message
+    # the national total (row 5, printed above Beijing) is the first cell where they differ
+    assert "first differing cell aggregate national" in message, message
+    assert "'100' at raw/a/2015.csv 2015!C5, '159' at raw/b/2015.csv 2015!C5" in message
+    assert "agglo unload raw/a/2015.csv" in message
+    assert "Remove one of them" not in message
     assert snapshot(home) == before
+
+
+def test_same_edition_first_differing_cell_is_a_province_cell(home):
+    write_table(home / "raw" / "a" / "2015.csv")
+    load(home)
+    write_table(home / "raw" / "b" / "2015.csv", beijing="41", tianjin="34")
+    (rejected,) = [o for o in load(home).outcomes if o.status == "rejected"]
+    # the national total agrees (100 in both): Beijing's row is the first that differs
+    assert (
+        "first differing cell province 11, industry T, indicator output: "
+        "'40' at raw/a/2015.csv 2015!C6, '41' at raw/b/2015.csv 2015!C6"
+    ) in rejected.message
+
+
+def test_same_edition_identical_is_kept_once_and_both_files_logged(home):
+    write_table(home / "raw" / "a" / "2015.csv")
+    write_table(home / "raw" / "b" / "2015.csv")
+    report = load(home)
+    assert report.ok and report.count("loaded") == 2
+    assert "same edition as raw/a/2015.csv" in report.summary()
+    records, _ = snapshot(home)
+    assert len(records) == 4 and {r[6] for r in records} == {"raw/a/2015.csv"}
+    log = log_rows(home)
+    assert log == [
+        ("raw/a/2015.csv", "test_output", 2015, 2015, 4, None, 0),
+        ("raw/b/2015.csv", "test_output", 2015, 2015, 0, "raw/a/2015.csv", 4),
+    ]
+    assert sum(row[4] for row in log) == len(records)  # explained by the load log
+    assert load(home).count("unchanged") == 2
+
+
+def test_unload_moves_the_kept_copy_to_its_duplicate_and_changes_nothing_else(home, capsys):
+    write_table(home / "raw" / "a" / "2014.csv", beijing="30")
+    write_table(home / "raw" / "a" / "2015.csv")
+    write_table(home / "raw" / "b" / "2015.csv")
+    load(home)
+    records_before, _ = snapshot(home)
+    assert main(["unload", str(home / "raw" / "a" / "2015.csv")]) == 0
+    assert "UNLOADED raw/a/2015.csv" in capsys.readouterr().out
+    records, _ = snapshot(home)
+    # the 2015 cells are now b's (same values, same cells), 2014 is untouched
+    assert [r for r in records if r[1] == 2014] == [r for r in records_before if r[1] == 2014]
+    moved = [r for r in records if r[1] == 2015]
+    assert {r[6] for r in moved} == {"raw/b/2015.csv"}
+    assert [r[:6] + r[7:] for r in moved] == [r[:6] + r[7:] for r in records_before if r[1] == 2015]
+    assert log_rows(home) == [
+        ("raw/a/2014.csv", "test_output", 2014, 2014, 4, None, 0),
+        ("raw/b/2015.csv", "test_output", 2015, 2015, 4, None, 0),
+    ]
+
+
+def test_unload_removes_a_file_loaded_from_outside_raw_which_a_full_load_keeps(home, tmp_path):
+    write_table(home / "raw" / "tst" / "2014.csv")
+    outside = write_table(tmp_path / "downloads" / "2016.csv")
+    load(home)
+    load(home, outside)
+    both = snapshot(home)
+    assert load(home).count("unchanged") == 1 and snapshot(home) == both  # not pruned
+    report = pipeline.unload_paths([outside])
+    assert report.removed == ["downloads/2016.csv"]  # in the checkout, outside raw/
+    records, log = snapshot(home)
+    assert {r[1] for r in records} == {2014} and [row[3] for row in log] == [2014]
+    assert (records, log) == (
+        [r for r in both[0] if r[1] == 2014],
+        [row for row in both[1] if row[3] == 2014],
+    )
+    with pytest.raises(AggloError, match="is not loaded"):
+        pipeline.unload_paths([outside])
+
+
+def test_check_gives_the_verdicts_a_load_gives_for_one_edition_in_two_files(home, capsys):
+    write_table(home / "raw" / "a" / "2015.csv")
+    write_table(home / "raw" / "b" / "2015.csv")
+    write_table(home / "raw" / "c" / "2015.csv", beijing="41", tianjin="34")
+    code = main(["check", str(home / "raw")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "ok       raw/a/2015.csv" in out and "ok       raw/b/2015.csv" in out
+    assert "FAILED   raw/c/2015.csv" in out and "'40' at raw/a/2015.csv" in out
+    report = load(home)
+    assert {o.path: o.status for o in report.outcomes} == {
+        "raw/a/2015.csv": "loaded",
+        "raw/b/2015.csv": "loaded",
+        "raw/c/2015.csv": "rejected",
+    }
+    # against the warehouse now holding a and b, c still fails and a new identical file passes
+    write_table(home / "raw" / "d" / "2015.csv")
+    capsys.readouterr()
+    assert main(["check", str(home / "raw" / "c"), str(home / "raw" / "d")]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED   raw/c/2015.csv" in out and "ok       raw/d/2015.csv" in out
 
 
 def test_text_in_numeric_cell_is_rejected_with_cell(home, capsys):
@@ -215,3 +324,50 @@ def test_unknown_file_is_rejected_not_fatal(home):
     assert statuses == {"raw/tst/2015.csv": "loaded", "raw/other/2015.csv": "rejected"}
     message = next(o.message for o in report.outcomes if o.status == "rejected")
     assert "raw/other/2015.csv" in message
+
+
+def test_a_warehouse_from_before_vintages_is_migrated(home):
+    """An existing warehouse has one load_log row per table-year and no vintage column: opening
+    it rebuilds raw.load_log in the current shape, rows and values kept."""
+    write_table(home / "raw" / "tst" / "2015.csv")
+    load(home)
+    records, _ = snapshot(home)
+    db = home / "warehouse" / "agglo.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "CREATE TABLE raw.old AS SELECT * EXCLUDE (vintage, duplicate_of, n_duplicates) "
+        "FROM raw.load_log"
+    )
+    con.execute("DROP TABLE raw.load_log")
+    con.execute(
+        "CREATE TABLE raw.load_log (file_path VARCHAR NOT NULL, file_hash VARCHAR NOT NULL, "
+        "table_id VARCHAR NOT NULL, data_year INTEGER NOT NULL, n_records INTEGER NOT NULL, "
+        "n_provinces INTEGER NOT NULL, loaded_at TIMESTAMP NOT NULL, "
+        "PRIMARY KEY (table_id, data_year))"
+    )
+    con.execute("INSERT INTO raw.load_log SELECT * FROM raw.old")
+    con.execute("DROP TABLE raw.old")
+    con.close()
+    warehouse.connect(db).close()
+    assert log_rows(home) == [("raw/tst/2015.csv", "test_output", 2015, 2015, 4, None, 0)]
+    assert snapshot(home)[0] == records
+    assert load(home).count("unchanged") == 1
+
+
+def test_a_changed_file_whose_copy_a_duplicate_relies_on(home):
+    """a and b print one edition identically; a is then edited. Its earlier cells pass to b (the
+    same values), and the new a, now differing from b, is rejected naming both."""
+    a = write_table(home / "raw" / "a" / "2015.csv")
+    write_table(home / "raw" / "b" / "2015.csv")
+    load(home)
+    records_before, _ = snapshot(home)
+    write_table(a, beijing="41", tianjin="34")
+    report = load(home)
+    (rejected,) = [o for o in report.outcomes if o.status == "rejected"]
+    assert rejected.path == "raw/a/2015.csv"
+    assert "'40' at raw/b/2015.csv 2015!C6, '41' at raw/a/2015.csv 2015!C6" in rejected.message
+    assert "now kept from raw/b/2015.csv" in report.summary()
+    records, _ = snapshot(home)
+    assert [r[:6] for r in records] == [r[:6] for r in records_before]
+    assert {r[6] for r in records} == {"raw/b/2015.csv"}
+    assert log_rows(home) == [("raw/b/2015.csv", "test_output", 2015, 2015, 4, None, 0)]
