@@ -102,7 +102,7 @@ def run_dbt(command: str, warehouse: Path, *extra: str) -> None:
         )
 
 
-def estimate(warehouse: Path, tables=None, spec=None) -> tuple[str, bool]:
+def fit_estimates(warehouse: Path, tables=None, spec=None) -> tuple[str, bool]:
     """Fit the spec's tables from the warehouse's panel into schema ``results``: (summary, ok).
 
     Writes into ``warehouse`` itself: callers pass a staged copy (``agglo build``, ``agglo
@@ -115,9 +115,6 @@ def estimate(warehouse: Path, tables=None, spec=None) -> tuple[str, bool]:
     with duckdb.connect(str(warehouse)) as con:
         run, summary = estimate_and_store(con, tables=tables, spec=spec)
     return summary, not run_failed(run)
-
-
-_estimate = estimate  # inside build() the keyword ``estimate`` (a flag) shadows the function
 
 
 def build(
@@ -152,7 +149,7 @@ def build(
             )
         elif estimate:
             t0 = time.perf_counter()
-            report.estimate_summary, report.estimate_ok = _estimate(work)
+            report.estimate_summary, report.estimate_ok = fit_estimates(work)
             timings["estimate"] = time.perf_counter() - t0
     report.timings = timings
     return report

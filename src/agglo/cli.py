@@ -173,7 +173,7 @@ def _warehouse(arg: str | None) -> Path:
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
-    from agglo.build import estimate
+    from agglo.build import fit_estimates
     from agglo.warehouse import staged
 
     warehouse = _warehouse(args.warehouse)
@@ -183,7 +183,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         )
     # On a copy swapped in when done, so readers never see a half-written results schema.
     with staged(warehouse) as work:
-        summary, ok = estimate(work, tables=args.tables, spec=args.spec)
+        summary, ok = fit_estimates(work, tables=args.tables, spec=args.spec)
     print(f"{summary}\n-> {warehouse}")
     return 0 if ok else 1
 
