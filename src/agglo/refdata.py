@@ -136,6 +136,12 @@ class RefData:
             )
             for r in _read_seed("ref_unit_factors", self.directory)
         }
+        # characters a scan (OCR) confuses with digits: a cell that is not a number only because
+        # of them may be repaired from a row identity (agglo.ingest.repair)
+        self.scan_confusables = {
+            r["character"]: r["looks_like"]
+            for r in _read_seed("ref_scan_confusables", self.directory)
+        }
         self._unit_aliases = {
             normalize_unit_text(r["alias"]): r["unit"]
             for r in _read_seed("ref_unit_aliases", self.directory)

@@ -55,6 +55,7 @@ def build_frames(
     table = rules.table
     rec = parsed.records.copy().reset_index(drop=True)
     units = rd.units
+    table_ids = {i.id for i in table.indicators}
 
     def factor(unit):
         return units[unit].factor_to_base if unit in units else float("nan")
@@ -63,6 +64,10 @@ def build_frames(
     rec["value_base"] = rec["value"] * [factor(u) for u in rec["unit"]]
     inds = rules.indicators
     rec["required"] = [bool(inds[i].required) if i in inds else False for i in rec["indicator"]]
+    # a blank the catalog explains (indicator field ``blank``) is recorded, not warned about
+    rec["blank_allowed"] = [
+        i in table_ids and table.indicator(i).blank is not None for i in rec["indicator"]
+    ]
     rec["non_negative"] = [
         bool(inds[i].non_negative) if i in inds else True for i in rec["indicator"]
     ]

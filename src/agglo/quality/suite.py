@@ -98,10 +98,11 @@ def build_suite(rules: TableRules) -> list[Planned]:
         "records",
         "required_blank_cells",
         gxe.ExpectColumnValuesToNotBeInSet,
-        "no blank cell in a required indicator",
+        "no blank cell in a required indicator, unless its catalog entry says what a blank "
+        "means (blank: zero | not_reported)",
         column="value_flag",
         value_set=["blank"],
-        **cond(Column("required") == True),  # noqa: E712,
+        **cond((Column("required") == True) & (Column("blank_allowed") == False)),  # noqa: E712
     )
     add(
         "records",
