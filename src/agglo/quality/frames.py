@@ -41,13 +41,14 @@ def _half_unit(raw: str | None) -> float:
     return 0.5 * 10 ** -_decimals(raw)
 
 
-def _documented(rules: TableRules, year, industry, indicator, total, gap, allowed) -> bool:
-    """True when ``printed_gaps`` documents this gap (the measured value, within tolerance)."""
+def _documented(rules: TableRules, year, industry, indicator, total, gap, rounding) -> bool:
+    """True when ``printed_gaps`` documents this gap: the measured value, within the printed
+    rounding of the cells (so a documented gap that changes is reported again)."""
     industry = None if industry is None or pd.isna(industry) else industry
     for ind_key in (industry, None):
         documented = rules.printed_gaps.get((int(year), ind_key, indicator, total))
         if documented is not None:
-            return abs(gap - documented) <= allowed
+            return abs(gap - documented) <= rounding
     return False
 
 
@@ -136,7 +137,7 @@ def build_totals(rec: pd.DataFrame, rules: TableRules, rd: RefData) -> pd.DataFr
             rounding += 1e-9 * abs(value)  # float noise of stored sums (183277121.29999998)
             allowed = rounding + rules.total_relative_tolerance * abs(value)
             gap = psum - float(value)
-            documented = _documented(rules, year, industry, indicator, total, gap, allowed)
+            documented = _documented(rules, year, industry, indicator, total, gap, rounding)
             unknown = _not_reported(covered, table)
             rows.append(
                 {
@@ -278,7 +279,7 @@ def build_frames(
             rounding = sum(_half_unit(c) for c in cells)
             allowed = rounding + rules.total_relative_tolerance * abs(total)
             gap = abs(psum - total) - allowed
-            if _documented(rules, year, industry, indicator, "national", psum - total, allowed):
+            if _documented(rules, year, industry, indicator, "national", psum - total, rounding):
                 gap = None  # a gap the yearbook really prints, explained in printed_gaps
             if _not_reported(g[g["entity_kind"] == "province"], table):
                 gap = None  # a province's blank is unknown, not 0: nothing to reconcile
