@@ -145,7 +145,7 @@ class RefData:
         # characters a scan (OCR) confuses with digits: a cell that is not a number only because
         # of them may be repaired from a row identity (agglo.ingest.repair)
         self.scan_confusables = {
-            r["character"]: r["looks_like"]
+            r["scan_character"]: r["looks_like"]
             for r in _read_seed("ref_scan_confusables", self.directory)
         }
         self._unit_aliases = {
