@@ -11,30 +11,6 @@ import pytest
 
 from agglo import paths
 
-# Families (folders of ../shared/yearbooks/st-yearbook) whose table the catalog does not know yet.
-# Strict: every file of a listed family must still fail to parse, so a family that starts passing
-# must leave this list, and one that is not listed must pass every check.
-UNCATALOGUED_FAMILIES = frozenset(
-    {
-        "industrial-new-products",
-        "industrial-rd-firms",
-        "patent-applications",
-        "patent-grants",
-        "patents-in-force",
-        "rd-activity-type",
-        "rd-funding-source",
-        "rd-intensity",
-        "rd-personnel",
-        "rd-spending-purpose",
-    }
-)
-
-
-@pytest.fixture(scope="session")
-def uncatalogued_families() -> frozenset[str]:
-    """Real yearbook families (folder names) expected to fail until they are catalogued."""
-    return UNCATALOGUED_FAMILIES
-
 
 @pytest.fixture(scope="session")
 def yearbooks_dir() -> Path:

@@ -136,6 +136,18 @@ class RefData:
             )
             for r in _read_seed("ref_unit_factors", self.directory)
         }
+        # which provinces each printed belt subtotal covers, per grouping scheme of an edition
+        self.belt_schemes: dict[str, dict[str, str]] = {}
+        for r in _read_seed("ref_belt_members", self.directory):
+            self.belt_schemes.setdefault(r["belt_scheme"], {})[r["province_code"]] = r[
+                "aggregate_code"
+            ]
+        # characters a scan (OCR) confuses with digits: a cell that is not a number only because
+        # of them may be repaired from a row identity (agglo.ingest.repair)
+        self.scan_confusables = {
+            r["scan_character"]: r["looks_like"]
+            for r in _read_seed("ref_scan_confusables", self.directory)
+        }
         self._unit_aliases = {
             normalize_unit_text(r["alias"]): r["unit"]
             for r in _read_seed("ref_unit_aliases", self.directory)

@@ -34,12 +34,35 @@ class IndicatorSpec:
     exclude: tuple[str, ...] = ()
     required: bool = True
     non_negative: bool = True
+    # what a blank cell means where the table prints one (None: a blank is unexpected): ``zero``
+    # (nothing to report, or less than half the printed unit; sums count it as 0) or
+    # ``not_reported`` (unknown; sums that need it are not reconciled)
+    blank: str | None = None
 
     def matches(self, header: str) -> bool:
         """True when the column header text identifies this indicator."""
         return any(re.search(p, header, re.IGNORECASE) for p in self.patterns) and not any(
             re.search(p, header, re.IGNORECASE) for p in self.exclude
         )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A row identity of a table: ``total`` = the sum of ``parts`` in every printed row (catalog
+    field ``identities``). Used to repair a cell the scan misread (:mod:`agglo.ingest.repair`)."""
+
+    total: str
+    parts: tuple[str, ...]
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        return (self.total, *self.parts)
+
+    def __str__(self) -> str:
+        return f"{self.total} = {' + '.join(self.parts)}"
+
+
+BLANK_MEANINGS = ("zero", "not_reported")
 
 
 @dataclass(frozen=True)
@@ -89,6 +112,8 @@ class TableSpec:
     # out-of-scope regions (ref_out_of_scope_regions) that the printed national total includes
     # besides the 31 provinces (patent tables: 全国 = provinces + Hong Kong + Macao + Taiwan)
     national_total_includes: tuple[str, ...] = ()
+    # row identities (total = sum of parts in every row), catalog field ``identities``
+    identities: tuple[Identity, ...] = ()
 
     def indicator(self, indicator_id: str) -> IndicatorSpec:
         for ind in self.indicators:
@@ -221,8 +246,10 @@ def parse_entry(doc: dict, where: str) -> TableSpec:
                 unit=_require(ind, "unit", iw),
                 required=bool(ind.get("required", True)),
                 non_negative=bool(ind.get("non_negative", True)),
+                blank=_blank(ind.get("blank"), iw),
             )
         )
+    identities = _identities(doc.get("identities"), seen, where)
     title_patterns = _tuple(doc.get("title_patterns"), where, "title_patterns")
     path_patterns = _tuple(doc.get("path_patterns"), where, "path_patterns")
     if not title_patterns and not path_patterns:
@@ -252,7 +279,40 @@ def parse_entry(doc: dict, where: str) -> TableSpec:
         national_total_includes=_tuple(
             doc.get("national_total_includes"), where, "national_total_includes"
         ),
+        identities=identities,
     )
+
+
+def _blank(value, where: str) -> str | None:
+    if value is None or value in BLANK_MEANINGS:
+        return value
+    raise CatalogError(
+        f"blank must be one of {BLANK_MEANINGS} (or left out), not {value!r}", file=where
+    )
+
+
+def _identities(value, indicators: set[str], where: str) -> tuple[Identity, ...]:
+    """``identities: [{total: a, parts: [b, c]}, …]``: indicators of the table, 2+ parts."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise CatalogError("identities must be a list of {total: ..., parts: [...]}", file=where)
+    out = []
+    for i, item in enumerate(value):
+        iw = f"{where} (identities[{i}])"
+        if not isinstance(item, dict) or set(item) != {"total", "parts"}:
+            raise CatalogError("an identity is a mapping {total: ID, parts: [ID, ...]}", file=iw)
+        parts = _tuple(item["parts"], iw, "parts")
+        ids = (item["total"], *parts)
+        unknown = [x for x in ids if x not in indicators]
+        if unknown or len(parts) < 2 or len(set(ids)) != len(ids):
+            raise CatalogError(
+                f"identity {item['total']} = {' + '.join(parts)}: needs a total and two or more "
+                f"distinct parts, all indicators of the table (unknown: {unknown or 'none'})",
+                file=iw,
+            )
+        out.append(Identity(item["total"], parts))
+    return tuple(out)
 
 
 def load_catalog(directory: str | Path | None = None) -> Catalog:

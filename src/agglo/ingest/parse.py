@@ -55,6 +55,7 @@ from agglo.ingest.catalog import Catalog, IndicatorSpec, TableSpec, load_catalog
 from agglo.ingest.data_year import YEAR_LABEL as _YEAR_LABEL
 from agglo.ingest.data_year import printed_file_name_year, printed_title_year
 from agglo.ingest.readers import Sheet, column_letter, read_workbook
+from agglo.ingest.repair import repair_misreadings
 from agglo.refdata import RefData
 from agglo.refdata import refdata as default_refdata
 
@@ -841,6 +842,8 @@ class _Parser:
         # a table of year rows is an edition of its latest row's year
         frame["vintage"] = frame["vintage"].fillna(max(years, default=0)).astype("int64")
         vintages = sorted({int(v) for v in frame["vintage"]})
+        frame, repairs = repair_misreadings(frame, self.table, set(self.rd.scan_confusables))
+        self.warnings.extend(repairs)
         return ParseResult(self.table, years, frame, self.warnings, vintages)
 
     def block_industry(self, sheet: Sheet, lines: list[int]) -> str | None:

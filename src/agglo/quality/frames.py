@@ -41,6 +41,131 @@ def _half_unit(raw: str | None) -> float:
     return 0.5 * 10 ** -_decimals(raw)
 
 
+def _documented(rules: TableRules, year, industry, indicator, total, gap, rounding) -> bool:
+    """True when ``printed_gaps`` documents this gap: the measured value, within the printed
+    rounding of the cells (so a documented gap that changes is reported again)."""
+    industry = None if industry is None or pd.isna(industry) else industry
+    for ind_key in (industry, None):
+        documented = rules.printed_gaps.get((int(year), ind_key, indicator, total))
+        if documented is not None:
+            return abs(gap - documented) <= rounding
+    return False
+
+
+def _not_reported(members: pd.DataFrame, table) -> bool:
+    """True when a member's blank means not reported (catalog ``blank: not_reported``)."""
+    blanks = members[members["value_flag"] == "blank"]
+    return any(table.indicator(i).blank == "not_reported" for i in set(blanks["indicator"]))
+
+
+def _belt_scheme(rec: pd.DataFrame, rd: RefData) -> tuple[str | None, set[str]]:
+    """(scheme, belts printed): the ``ref_belt_members`` scheme whose belts are the ones the file
+    prints and under which most subtotals agree with their provinces within half a unit per cell
+    (first in seed order on a tie); None when no scheme has those belts."""
+    belts = set(rec.loc[rec["entity_kind"] == "aggregate", "aggregate_code"]) - {"national"}
+    if not belts:
+        return None, belts
+    candidates = [n for n, m in rd.belt_schemes.items() if set(m.values()) == belts]
+    best, best_score = None, -1
+    prov = rec[rec["entity_kind"] == "province"]
+    for name in candidates:
+        members = rd.belt_schemes[name]
+        belt_of = prov["province_code"].map(members)
+        sums = prov.groupby([belt_of, prov["data_year"], prov["indicator"]])["value"].sum()
+        agree = 0
+        for r in rec[rec["aggregate_code"].isin(belts)].itertuples():
+            psum = sums.get((r.aggregate_code, r.data_year, r.indicator))
+            if (
+                psum is not None
+                and pd.notna(r.value)
+                and abs(psum - r.value) <= max(1.0, 1e-6 * abs(r.value))
+            ):
+                agree += 1
+        if agree > best_score:
+            best, best_score = name, agree
+    return best, belts
+
+
+def build_totals(rec: pd.DataFrame, rules: TableRules, rd: RefData) -> pd.DataFrame:
+    """One row per printed total (全国 and each belt) × data year × industry × indicator: the sum of
+    the provinces it covers against the printed value.
+
+    ``rounding_gap``: |sum − printed| beyond half a unit of the last printed digit of every cell
+    (a gap the printed rounding cannot explain); ``total_gap``: beyond that plus the shared relative
+    tolerance. Both are None for a gap documented in ``printed_gaps`` (with the measured value)
+    and where a blank means not reported. Belts cover the provinces of the ``ref_belt_members``
+    scheme the file's subtotals follow (:func:`_belt_scheme`).
+    """
+    table = rules.table
+    columns = [
+        "data_year", "industry_code", "indicator", "total", "kind", "belt_scheme", "total_cell",
+        "source_sheet", "source_row", "printed_total", "member_sum", "gap", "rounding",
+        "allowed", "rounding_gap", "total_gap", "documented",
+    ]  # fmt: skip
+    if table.row_key != "province" or rec.empty:
+        return pd.DataFrame(columns=columns)
+    scheme, belts = _belt_scheme(rec, rd)
+    members = rd.belt_schemes.get(scheme, {})
+    in_total = (rec["entity_kind"] == "out_of_scope") & rec["aggregate_code"].isin(
+        table.national_total_includes
+    )
+    rows = []
+    keys = ["data_year", "industry_code", "indicator"]
+    for (year, industry, indicator), g in rec.groupby(keys, dropna=False, sort=True):
+        unit = g["unit"].iloc[0]
+        if unit in rd.units and not rd.units[unit].is_additive:
+            continue
+        prov = g[g["entity_kind"] == "province"]
+        blank_zero = table.indicator(indicator).blank == "zero"
+        for total in ["national", *sorted(belts)]:
+            printed = g[g["aggregate_code"] == total]
+            if printed.empty:
+                continue
+            cell = printed.iloc[0]
+            if total == "national":
+                covered = pd.concat([prov, g[in_total.loc[g.index]]])
+            else:
+                covered = prov[prov["province_code"].map(members) == total]
+            value = cell["value"]
+            if pd.isna(value) and cell["value_flag"] == "blank" and blank_zero:
+                value = 0.0  # a blank subtotal of blank provinces (东北地区 with nothing)
+            if pd.isna(value) or covered.empty:
+                continue
+            valued = covered[covered["value"].notna()]
+            psum = float(valued["value"].sum())
+            rounding = sum(_half_unit(c) for c in [*valued["value_raw"], cell["value_raw"]])
+            rounding += 1e-9 * abs(value)  # float noise of stored sums (183277121.29999998)
+            allowed = rounding + rules.total_relative_tolerance * abs(value)
+            gap = psum - float(value)
+            documented = _documented(rules, year, industry, indicator, total, gap, rounding)
+            unknown = _not_reported(covered, table)
+            rows.append(
+                {
+                    "data_year": int(year),
+                    "industry_code": industry,
+                    "indicator": indicator,
+                    "total": total,
+                    "kind": "national" if total == "national" else "belt",
+                    "belt_scheme": scheme if total != "national" else None,
+                    "total_cell": cell["source_cell"],
+                    "source_sheet": cell["source_sheet"],
+                    "source_row": int(cell["source_row"]),
+                    "printed_total": float(value),
+                    "member_sum": psum,
+                    "gap": gap,
+                    "rounding": rounding,
+                    "allowed": allowed,
+                    "rounding_gap": None if documented or unknown else abs(gap) - rounding,
+                    "total_gap": None if documented or unknown else abs(gap) - allowed,
+                    "documented": documented,
+                }
+            )
+    out = pd.DataFrame(rows, columns=columns)
+    for col in ("rounding_gap", "total_gap", "gap", "printed_total", "member_sum"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    return out
+
+
 def build_frames(
     parsed: ParsedFile,
     rules: TableRules,
@@ -55,6 +180,7 @@ def build_frames(
     table = rules.table
     rec = parsed.records.copy().reset_index(drop=True)
     units = rd.units
+    table_ids = {i.id for i in table.indicators}
 
     def factor(unit):
         return units[unit].factor_to_base if unit in units else float("nan")
@@ -63,6 +189,10 @@ def build_frames(
     rec["value_base"] = rec["value"] * [factor(u) for u in rec["unit"]]
     inds = rules.indicators
     rec["required"] = [bool(inds[i].required) if i in inds else False for i in rec["indicator"]]
+    # a blank the catalog explains (indicator field ``blank``) is recorded, not warned about
+    rec["blank_allowed"] = [
+        i in table_ids and table.indicator(i).blank is not None for i in rec["indicator"]
+    ]
     rec["non_negative"] = [
         bool(inds[i].non_negative) if i in inds else True for i in rec["indicator"]
     ]
@@ -149,6 +279,10 @@ def build_frames(
             rounding = sum(_half_unit(c) for c in cells)
             allowed = rounding + rules.total_relative_tolerance * abs(total)
             gap = abs(psum - total) - allowed
+            if _documented(rules, year, industry, indicator, "national", psum - total, rounding):
+                gap = None  # a gap the yearbook really prints, explained in printed_gaps
+            if _not_reported(g[g["entity_kind"] == "province"], table):
+                gap = None  # a province's blank is unknown, not 0: nothing to reconcile
         f = (
             factor(nat["unit"].iloc[0])
             if total is not None

@@ -164,6 +164,21 @@ def offending_rows(
             }
             pair = [kwargs.get("column_B"), kwargs.get("column_A")]  # A <= B was checked as B >= A
             row.update({c: _num(r[c]) for c in pair if c in frame.columns})
+        elif frame_name == "totals":
+            rounding_only = check == "sums_within_printed_rounding"
+            row = {
+                "source_sheet": r["source_sheet"],
+                "source_row": _num(r["source_row"]),
+                "source_cell": r["total_cell"],
+                "province": r["total"],
+                "indicator": r["indicator"],
+                "data_year": _num(r["data_year"]),
+                "value": _num(r["printed_total"]),
+                "province_sum": round(float(r["member_sum"]), 6),
+                "gap": round(float(r["gap"]), 6),
+                "allowed": round(float(r["rounding" if rounding_only else "allowed"]), 6),
+                "belt_scheme": r["belt_scheme"],
+            }
         else:
             row = {
                 "source_cell": r["total_cell"] if check == "provinces_sum_to_total" else None,

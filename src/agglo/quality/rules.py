@@ -8,7 +8,7 @@ province-sum reconciliation (``reconciliation_relative_tolerance`` in ``dbt_proj
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -56,6 +56,9 @@ class TableRules:
     indicators: dict[str, IndicatorRule]
     source: str  # files the rules came from
     not_above: tuple[tuple[str, str], ...] = ()  # (A, B): A <= B per row, base units
+    # gaps the yearbook really prints between a total and its provinces, measured and explained
+    # (``printed_gaps``): (data_year, industry, indicator, total) -> gap in the printed unit
+    printed_gaps: dict[tuple[int, str | None, str, str], float] = field(default_factory=dict)
 
     def severity(self, check: str) -> str:
         return self.checks[check]
@@ -157,7 +160,30 @@ def table_rules(table: TableSpec, directory: Path | None = None, rd: RefData | N
                 f"not_above: {pair!r} must be two indicators of the table", file=where
             )
         pairs.append((pair[0], pair[1]))
+    gaps = {}
+    for i, item in enumerate(override.get("printed_gaps") or []):
+        iw = f"{where} (printed_gaps[{i}])"
+        keys = {"data_year", "indicator", "total", "gap", "cell", "why"}
+        if not isinstance(item, dict) or not {"data_year", "indicator", "total", "gap"} <= set(
+            item
+        ):
+            raise CatalogError(
+                "a printed gap needs data_year, indicator, total (national or a belt) and gap "
+                "(sum of the provinces minus the printed total, printed unit)",
+                file=iw,
+            )
+        if set(item) - keys - {"industry"} or item["indicator"] not in indicators:
+            raise CatalogError(
+                f"printed gap: unknown keys {sorted(set(item) - keys - {'industry'})} or "
+                f"indicator {item['indicator']!r} not in {table.table_id}",
+                file=iw,
+            )
+        if item["total"] not in rd.aggregates:
+            raise CatalogError(f"printed gap: total {item['total']!r} is no aggregate", file=iw)
+        key = (int(item["data_year"]), item.get("industry"), item["indicator"], item["total"])
+        gaps[key] = float(item["gap"])
     return TableRules(
+        printed_gaps=gaps,
         not_above=tuple(pairs),
         table=table,
         checks=checks,

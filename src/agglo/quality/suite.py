@@ -19,7 +19,7 @@ from agglo.ingest.catalog import TableSpec
 from agglo.quality.rules import TableRules, table_rules
 
 WHAT = {"min": "at least", "max": "at most"}
-FRAMES = ("records", "groups", "rows")
+FRAMES = ("records", "groups", "rows", "totals")
 _GX_SEVERITY = {"error": "critical", "warning": "warning"}
 
 
@@ -98,10 +98,11 @@ def build_suite(rules: TableRules) -> list[Planned]:
         "records",
         "required_blank_cells",
         gxe.ExpectColumnValuesToNotBeInSet,
-        "no blank cell in a required indicator",
+        "no blank cell in a required indicator, unless its catalog entry says what a blank "
+        "means (blank: zero | not_reported)",
         column="value_flag",
         value_set=["blank"],
-        **cond(Column("required") == True),  # noqa: E712,
+        **cond((Column("required") == True) & (Column("blank_allowed") == False)),  # noqa: E712
     )
     add(
         "records",
@@ -195,6 +196,26 @@ def build_suite(rules: TableRules) -> list[Planned]:
             gxe.ExpectColumnValuesToBeBetween,
             "provinces add up to the printed national total within rounding (total_gap <= 0)",
             column="total_gap",
+            max_value=0,
+        )
+        add(
+            "totals",
+            "belts_sum_to_subtotals",
+            gxe.ExpectColumnValuesToBeBetween,
+            "the provinces of each printed belt (东部, 中部, 西部, 东北地区; membership: seed "
+            "ref_belt_members) add up to its subtotal within rounding (total_gap <= 0)",
+            column="total_gap",
+            max_value=0,
+            **cond(Column("kind") == "belt"),
+        )
+        add(
+            "totals",
+            "sums_within_printed_rounding",
+            gxe.ExpectColumnValuesToBeBetween,
+            "every printed total (全国 and belts) equals the sum of its provinces within half a "
+            "unit of the last printed digit of every cell (rounding_gap <= 0); a larger gap the "
+            "yearbook really prints is documented in printed_gaps of expectations/<table_id>.yml",
+            column="rounding_gap",
             max_value=0,
         )
         add(

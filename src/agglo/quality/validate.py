@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from agglo.ingest.parsed import ParsedFile
-from agglo.quality.frames import build_frames
+from agglo.quality.frames import build_frames, build_totals
 from agglo.quality.results import (
     CheckResult,
     GateReport,
@@ -48,7 +48,12 @@ def validate(
     rules, _, suites = table_suites(table, str(expectations_dir()))
     records, groups, wide = build_frames(parsed, rules, rd, neighbours)
     _, _, _, batches = gx_context()
-    frames = {"records": records, "groups": groups, "rows": wide}
+    frames = {
+        "records": records,
+        "groups": groups,
+        "rows": wide,
+        "totals": build_totals(records, rules, rd),
+    }
     out: list[CheckResult] = []
     for name, suite in suites.items():
         if not len(suite.expectations):
