@@ -1,11 +1,11 @@
 -- Real innovation indicators of the Science & Technology Yearbook side by side: one row per
 -- province × year, for the 31 provinces and every year for which any table feeding this mart
--- is loaded. Which table and indicator feeds which column is the seed ref_indicator_variables (no table
--- is named here); where several tables print one quantity (rd_expenditure), the lowest
--- source_priority with a value wins and *_source_table says which. Values are the latest edition's
--- (int_records_current), in the standard unit of staging (元, 人年, 个, %). A NULL column has its
--- reason in null_reason: <column>_not_loaded (no source table loaded for the year) or
--- <column>_not_printed (a source table is loaded, but not this column or not this province's cell).
+-- is loaded. Which table and indicator feeds which column is the seed ref_indicator_variables
+-- (no table is named here); where several tables print one quantity (rd_expenditure), the
+-- lowest source_priority with a value wins and *_source_table says which. Values are the latest
+-- edition's (int_records_current), in the standard unit of staging (元, 人年, 个, %). A NULL
+-- column has its reason in null_reason: <column>_not_loaded (no source table loaded for the
+-- year) or <column>_not_printed (a source table is loaded, but not this column or this cell).
 {%- set variables = [
     'rd_personnel_fte', 'rd_personnel_fte_researchers', 'rd_personnel_fte_basic',
     'rd_personnel_fte_applied', 'rd_personnel_fte_experimental',
