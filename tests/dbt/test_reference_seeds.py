@@ -103,7 +103,9 @@ def test_national_total_coverage_seed_is_the_catalogs_national_total_includes():
         for table_id, table in catalog.tables.items()
         for code in table.national_total_includes
     }
-    in_seed = {(r["table_id"], r["out_of_scope_code"]) for r in _seed("ref_national_total_coverage")}
+    in_seed = {
+        (r["table_id"], r["out_of_scope_code"]) for r in _seed("ref_national_total_coverage")
+    }
     assert in_seed == in_catalog, (
         "dbt_project/seeds/ref_national_total_coverage.csv and the catalogs' "
         f"national_total_includes disagree: only in the seed {sorted(in_seed - in_catalog)}, only "
