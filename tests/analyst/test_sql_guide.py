@@ -1,4 +1,9 @@
-"""SQL.md: every query of the guide runs on the demo warehouse and returns rows."""
+"""SQL.md: every query of the guide runs on the demo warehouse and returns rows.
+
+A query whose first line is ``-- real data only`` (the queries on real Science & Technology
+Yearbook tables the demo does not simulate: patents, R&D personnel and expenditure, revisions
+between editions) must run without error but may return no rows on the demo.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from agglo import paths
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 GUIDE = paths.repo_root() / "SQL.md"
+REAL_DATA_ONLY = "-- real data only"
 
 
 def guide_statements() -> list[str]:
@@ -29,4 +35,6 @@ def test_the_guide_has_queries():
 @pytest.mark.parametrize("query", guide_statements(), ids=lambda q: " ".join(q.split())[-60:])
 def test_guide_query_returns_rows(con, query):
     rows = con.sql(query).limit(1).fetchall()
+    if query.startswith(REAL_DATA_ONLY):
+        return  # ran without error; the demo holds none of its tables
     assert rows, f"no rows from the SQL.md query:\n{query}"

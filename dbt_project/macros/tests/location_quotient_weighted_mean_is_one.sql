@@ -1,7 +1,9 @@
 {#- The LQ identity: Σ_j (q_jt / Q_t) · LQ_ijt = Σ_j q_ijt / Q_it = 1 for every industry-year, where
     the weights are the provinces' shares of national industrial output. It fails (one row per
     industry-year, with a message) when a province has industry output but no industrial output or
-    vice versa, or when the totals are inconsistent. -#}
+    vice versa, or when the totals are inconsistent. An industry-year where no row has an LQ (its
+    industrial output is not loaded at all: partial coverage, see null_reason) has no inputs and is
+    not checked. -#}
 {% test location_quotient_weighted_mean_is_one(
     model,
     column_name='location_quotient',
@@ -10,7 +12,7 @@
     group_by=['industry_code', 'year'],
     tolerance=1e-6
 ) %}
-    {{ config(store_failures=true, schema='test_failures') }}
+{{ config(store_failures=true, schema='test_failures') }}
     with weighted as (
         select
             {{ group_by | join(", ") }},
@@ -30,5 +32,5 @@
         || cast(n_rows as varchar) || ' provinces have an LQ)' as failure_message,
         *
     from weighted
-    where weighted_mean_lq is null or abs(weighted_mean_lq - 1) > {{ tolerance }}
+    where n_lq > 0 and (weighted_mean_lq is null or abs(weighted_mean_lq - 1) > {{ tolerance }})
 {% endtest %}

@@ -4,8 +4,12 @@
 -- tolerance_std: the printed rounding of every province cell plus that of the national cell
 -- (half a unit of the last printed digit each), in the standard unit, plus the share
 -- reconciliation_relative_tolerance (dbt_project.yml) of the total; the load gate applies the same.
+-- Where the printed 全国 also covers out-of-scope regions (Hong Kong, Macao, Taiwan in the patent
+-- tables; seed ref_national_total_coverage, from the catalog's national_total_includes), their rows
+-- are added to the provinces' sum. Known misprints of a printed total (seed ref_known_misprints,
+-- each with the difference it is known to have) are flagged is_known_misprint instead of failing.
 with records as (
-    select * from {{ ref('stg_raw__records') }}
+    select * from {{ ref('int_records_current') }}
     where unit_printed in (
         select additive.unit from {{ ref('ref_unit_factors') }} as additive
         where additive.is_additive
@@ -19,11 +23,22 @@ provinces as (
         industry_code,
         indicator,
         any_value(unit_std) as unit_std,
-        count(value_std) as n_provinces_reported,
+        count(value_std) filter (where entity_kind = 'province') as n_provinces_reported,
+        count(value_std) filter (
+            where entity_kind = 'out_of_scope'
+        ) as n_out_of_scope_added,
         sum(value_std) as computed_total_std,
         sum(rounding_std) filter (where value_std is not null) as provinces_rounding_std
     from records
-    where entity_kind = 'province'
+    where
+        entity_kind = 'province'
+        or (
+            entity_kind = 'out_of_scope'
+            and (table_id, aggregate_code) in (
+                select (coverage.table_id, coverage.out_of_scope_code)
+                from {{ ref('ref_national_total_coverage') }} as coverage
+            )
+        )
     group by table_id, data_year, industry_code, indicator
 ),
 
@@ -38,7 +53,8 @@ printed as (
         unit_printed,
         rounding_std as printed_rounding_std,
         source_file,
-        source_cell
+        source_cell,
+        unit_factor
     from records
     where
         entity_kind = 'aggregate'
@@ -54,6 +70,7 @@ final as (
         printed.indicator,
         provinces.unit_std,
         provinces.n_provinces_reported,
+        provinces.n_out_of_scope_added,
         provinces.computed_total_std,
         printed.printed_total_std,
         printed.printed_total,
@@ -64,7 +81,8 @@ final as (
         + {{ var('reconciliation_relative_tolerance') }}
         * abs(printed.printed_total_std) as tolerance_std,
         printed.source_file,
-        printed.source_cell
+        printed.source_cell,
+        printed.unit_factor as unit_std_factor
     from printed
     inner join provinces
         on
@@ -72,9 +90,35 @@ final as (
             and printed.data_year = provinces.data_year
             and printed.indicator = provinces.indicator
             and printed.industry_code is not distinct from provinces.industry_code
+),
+
+known_misprints as (
+    select
+        table_id,
+        data_year,
+        indicator,
+        max_abs_difference,
+        description
+    from {{ ref('ref_known_misprints') }}
+    where aggregate_code = 'national'
+),
+
+flagged as (
+    select
+        final.*,
+        abs(final.difference_std) <= final.tolerance_std as is_within_rounding,
+        known_misprints.max_abs_difference * final.unit_std_factor as known_misprint_tolerance_std,
+        known_misprints.description as known_misprint
+    from final
+    left join known_misprints
+        on
+            final.table_id = known_misprints.table_id
+            and final.data_year = known_misprints.data_year
+            and final.indicator = known_misprints.indicator
 )
 
 select
-    *,
-    abs(difference_std) <= tolerance_std as is_within_rounding
-from final
+    * exclude (unit_std_factor),
+    not is_within_rounding
+    and coalesce(abs(difference_std) <= known_misprint_tolerance_std, false) as is_known_misprint
+from flagged

@@ -2,7 +2,7 @@
 -- of the indicator (unit_std). industry_code is NULL for province-level indicators (GDP,
 -- population, …). Missing cells (value_flag blank / not_available) are kept with value_std NULL.
 with records as (
-    select * from {{ ref('stg_raw__records') }}
+    select * from {{ ref('int_records_current') }}
     where entity_kind = 'province'
 ),
 

@@ -40,7 +40,7 @@ exchange_rate as (
     select
         records.data_year as year,
         records.value_std as usd_rate_yuan_per_usd
-    from {{ ref('stg_raw__records') }} as records
+    from {{ ref('int_records_current') }} as records
     inner join indicator_variables
         on
             records.table_id = indicator_variables.table_id

@@ -1,5 +1,6 @@
 -- Innovation ratio: one row per province × year × industry with new-product sales revenue.
 -- innovation_ratio = new-product sales revenue of the industry / GDP of the province (both 元).
+-- Where the year's GDP is not loaded (or zero), innovation_ratio is NULL and null_reason says so.
 with industry_values as (
     select * from {{ ref('int_province_industry_values_pivoted') }}
     where new_product_sales_yuan is not null
@@ -30,4 +31,7 @@ final as (
             and industry_values.year = province_values.year
 )
 
-select * from final
+select
+    *,
+    case when innovation_ratio is null then 'innovation_ratio_missing' end as null_reason
+from final

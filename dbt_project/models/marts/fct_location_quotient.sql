@@ -5,6 +5,9 @@
 -- preference are rows of the seed ref_indicator_variables. var lq_output_measure: auto (default:
 -- the preferred source the yearbook has for the industry-year — gross output, revenue from
 -- principal business where no gross output is printed) | gross_output | revenue.
+-- A row whose province industrial output (or a national total) is missing for the year, e.g. a
+-- high-tech table loaded for a year the csy tables lack, keeps its output with location_quotient
+-- NULL and null_reason location_quotient_missing (seed ref_null_reasons).
 {%- set measure = var('lq_output_measure', 'auto') %}
 {%- if measure not in ('auto', 'gross_output', 'revenue') %}
     {{ raise_invalid_var('lq_output_measure', measure, ['auto', 'gross_output', 'revenue']) }}
@@ -132,4 +135,7 @@ final as (
         on industry_output.year = national_industrial.year
 )
 
-select * from final
+select
+    *,
+    case when location_quotient is null then 'location_quotient_missing' end as null_reason
+from final
