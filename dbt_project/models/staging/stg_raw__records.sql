@@ -35,7 +35,9 @@ converted as (
 ),
 
 load_log as (
+    -- one row per file × table × data year: two files may print the same table-year (editions)
     select
+        file_path,
         table_id,
         data_year,
         loaded_at
@@ -53,7 +55,8 @@ final as (
         on converted.province_code = provinces.province_code
     left join load_log
         on
-            converted.table_id = load_log.table_id
+            converted.source_file = load_log.file_path
+            and converted.table_id = load_log.table_id
             and converted.data_year = load_log.data_year
 )
 
