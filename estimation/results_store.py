@@ -11,8 +11,8 @@ Tables (every one carries ``run_id``):
 * ``results.models`` — one row per table × column × equation (:data:`estimation.run.MODEL_COLUMNS`;
   ``warnings`` is a ``VARCHAR[]``).
 * ``results.spec_columns`` — what the spec says about each column (estimator, sample, regressors,
-  instruments, centring, covariance, GMM settings, the panel relation it read and the effects it
-  removes), to join on ``("table", column_id)``.
+  instruments, centring, covariance, GMM settings; ``equations`` also names, per equation, the
+  panel relation read and the effects removed), to join on ``("table", column_id)``.
 
 Table numbers identify a spec's tables across specs: the paper's are 1–8 (:func:`read_results`'
 default), the knowledge-production spec's 101; each table is read from the latest run covering it.
@@ -121,13 +121,8 @@ create table if not exists {SCHEMA}.spec_columns (
     cov json,
     gmm json,
     hausman boolean,
-    panel_relation varchar,
-    effects varchar,
     primary key (run_id, "table", column_id)
 );
--- warehouses written before these columns existed
-alter table {SCHEMA}.spec_columns add column if not exists panel_relation varchar;
-alter table {SCHEMA}.spec_columns add column if not exists effects varchar;
 """
 
 _TABLES = ("estimates", "models", "spec_columns", "runs")

@@ -240,6 +240,8 @@ class Column:
                         "dependent": e.dependent,
                         "regressors": list(e.terms),
                         "endogenous": list(e.endogenous),
+                        "panel_relation": self.panel.relation,
+                        "effects": self.effects,
                     }
                     for e in self.equations
                 }
@@ -256,8 +258,6 @@ class Column:
             "cov": json.dumps(vars(self.cov)),
             "gmm": json.dumps(None if self.gmm is None else _gmm_json(self.gmm)),
             "hausman": self.hausman,
-            "panel_relation": self.panel.relation,
-            "effects": self.effects,
         }
 
     @property

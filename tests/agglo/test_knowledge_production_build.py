@@ -4,6 +4,8 @@ mart holds rows, skip it with a note when it is empty or absent)."""
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -42,7 +44,7 @@ def test_agglo_estimate_with_the_spec_writes_table_101(tmp_path, panel, capsys):
         est, mod = read_results(con, [101])
         paper_est, _ = read_results(con)  # Tables 1–8: none, nothing mixes
         spec_cols = con.sql(
-            "select column_id, panel_relation, effects from results.spec_columns order by 1"
+            "select column_id, equations from results.spec_columns order by 1"
         ).fetchall()
     assert paper_est.empty
     assert set(est["column_id"]) == {"fe_all_national", "sys_gmm_all_national"}
@@ -51,10 +53,11 @@ def test_agglo_estimate_with_the_spec_writes_table_101(tmp_path, panel, capsys):
     for term, truth in {"ln_rd_personnel": 0.4, "ln_rd_expenditure": 0.5}.items():
         assert abs(fe.loc[term, "coef"] - truth) < 3 * fe.loc[term, "std_err"]
     assert set(mod["n_dropped"]) == {3}
-    assert spec_cols == [
-        ("fe_all_national", RELATION, "entity, time"),
-        ("sys_gmm_all_national", RELATION, "entity, time"),
-    ]
+    assert [c for c, _ in spec_cols] == ["fe_all_national", "sys_gmm_all_national"]
+    for _, equations in spec_cols:
+        described = json.loads(equations)["knowledge_production"]
+        assert described["panel_relation"] == RELATION
+        assert described["effects"] == "entity, time"
 
 
 @pytest.mark.parametrize("frame", [None, "empty"])

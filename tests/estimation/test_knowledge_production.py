@@ -9,6 +9,7 @@ Recovery is checked against the simulator's known elasticities
 from __future__ import annotations
 
 import copy
+import json
 
 import numpy as np
 import pandas as pd
@@ -59,8 +60,9 @@ def test_spec_has_its_own_tables_relation_and_variables():
         "ln_rd_personnel",
         "ln_rd_expenditure",
     }
-    assert fe.describe()["effects"] == "entity, time"
-    assert fe.describe()["panel_relation"] == "marts.fct_innovation_indicators"
+    described = json.loads(fe.describe()["equations"])["knowledge_production"]
+    assert described["effects"] == "entity, time"
+    assert described["panel_relation"] == "marts.fct_innovation_indicators"
 
 
 @pytest.fixture
