@@ -86,7 +86,8 @@ def knowledge_section(
         notes = []
         for c in columns:
             m = mod[mod["column_id"] == c]
-            for w in (m["warnings"].iloc[0] if len(m) else None) or []:
+            warnings = m["warnings"].iloc[0] if len(m) else None  # a list, or an array from DuckDB
+            for w in [] if warnings is None else list(warnings):
                 notes.append(f"{c}: {w}")
             if len(m) and m["status"].iloc[0] != "ok":
                 notes.append(f"{c}: fit {m['status'].iloc[0]}")
