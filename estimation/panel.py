@@ -1,10 +1,13 @@
-"""Static panel models: province fixed effects (linearmodels ``PanelOLS``) and the Hausman test.
+"""Static panel models: province (and year) fixed effects (linearmodels ``PanelOLS``), Hausman.
 
 Notes
 -----
 The fixed-effects model :math:`y_{it} = \\alpha_i + x_{it}'\\beta + \\varepsilon_{it}` is fitted by
 the within transformation; linearmodels reports a constant (the mean of the fixed effects) when
-``const`` is among the regressors, as Stata's ``xtreg, fe`` does.
+``const`` is among the regressors, as Stata's ``xtreg, fe`` does. With ``time_effects`` the model
+is two-way, :math:`y_{it} = \\alpha_i + \\gamma_t + x_{it}'\\beta + \\varepsilon_{it}` (Stata's
+``xtreg y x i.year, fe``); on an unbalanced panel (years missing for some provinces) linearmodels
+absorbs both sets of effects exactly, not by double demeaning.
 
 Hausman (1978), FE against RE, over the slope coefficients :math:`b` common to both:
 
@@ -55,16 +58,28 @@ class HausmanResult:
     note: str = ""
 
 
-def _design(data: pd.DataFrame, regressors: Sequence[str], where: str) -> list[str]:
+def _design(
+    data: pd.DataFrame, regressors: Sequence[str], where: str, *, time_effects: bool = False
+) -> list[str]:
     slopes = [r for r in regressors if r != CONST]
-    demeaned = data[slopes] - data[slopes].groupby(level=0).transform("mean")
-    check_full_rank(
-        demeaned,
-        where,
-        absorbed=" after removing province means (fixed effects)",
-        original=data[slopes],
-    )
+    if time_effects:
+        absorbed = " after removing province and year effects (two-way fixed effects)"
+        demeaned = _two_way_residuals(data[slopes])
+    else:
+        absorbed = " after removing province means (fixed effects)"
+        demeaned = data[slopes] - data[slopes].groupby(level=0).transform("mean")
+    check_full_rank(demeaned, where, absorbed=absorbed, original=data[slopes])
     return [*slopes, CONST]
+
+
+def _two_way_residuals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Residuals of each column on entity and time dummies (exact on unbalanced panels)."""
+    entity = pd.get_dummies(frame.index.get_level_values(0), dtype=float)
+    time = pd.get_dummies(frame.index.get_level_values(1), dtype=float).iloc[:, 1:]
+    dummies = np.hstack([entity.to_numpy(), time.to_numpy()])
+    x = frame.to_numpy(dtype=float)
+    coef, *_ = np.linalg.lstsq(dummies, x, rcond=None)
+    return pd.DataFrame(x - dummies @ coef, index=frame.index, columns=frame.columns)
 
 
 def fit_fe(
@@ -73,9 +88,10 @@ def fit_fe(
     regressors: Sequence[str],
     *,
     cov: Covariance = CLUSTERED_BY_PROVINCE,
+    time_effects: bool = False,
     where: str = "FE",
 ) -> PanelEffectsResults:
-    """Province fixed effects with a constant.
+    """Province fixed effects (and year effects with ``time_effects``) with a constant.
 
     Parameters
     ----------
@@ -85,21 +101,28 @@ def fit_fe(
         Slopes (``const`` is added last if absent).
     cov : Covariance
         linearmodels ``cov_type`` with options, e.g. ``clustered`` by entity.
+    time_effects : bool
+        Two-way fixed effects: year effects as well (``PanelOLS(time_effects=True)``).
 
     Returns
     -------
     linearmodels.panel.results.PanelEffectsResults
     """
-    exog = _design(data, regressors, where)
-    model = PanelOLS(data[dependent], data[exog], entity_effects=True)
+    exog = _design(data, regressors, where, time_effects=time_effects)
+    model = PanelOLS(data[dependent], data[exog], entity_effects=True, time_effects=time_effects)
     return model.fit(cov_type=cov.type, **cov.options())
 
 
 def adjusted_within_r2(result: PanelEffectsResults) -> float:
-    """``1 - (1 - R²_within)(n - N)/(n - N - k)``, with k the number of slopes."""
+    """``1 - (1 - R²_within)(n - N)/(n - N - k)``, with k the number of slopes.
+
+    With time effects as well, their ``T - 1`` columns count as slopes (k grows by ``T - 1``).
+    """
     n = int(result.nobs)
     groups = int(result.entity_info["total"])
     k = sum(1 for name in result.params.index if name != CONST)
+    if "Time" in result.included_effects:
+        k += int(result.time_info["total"]) - 1
     r2 = float(result.rsquared_within)
     return 1.0 - (1.0 - r2) * (n - groups) / (n - groups - k)
 

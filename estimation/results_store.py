@@ -11,7 +11,11 @@ Tables (every one carries ``run_id``):
 * ``results.models`` — one row per table × column × equation (:data:`estimation.run.MODEL_COLUMNS`;
   ``warnings`` is a ``VARCHAR[]``).
 * ``results.spec_columns`` — what the spec says about each column (estimator, sample, regressors,
-  instruments, centring, covariance, GMM settings), to join on ``("table", column_id)``.
+  instruments, centring, covariance, GMM settings; ``equations`` also names, per equation, the
+  panel relation read and the effects removed), to join on ``("table", column_id)``.
+
+Table numbers identify a spec's tables across specs: the paper's are 1–8 (:func:`read_results`'
+default), the knowledge-production spec's 101; each table is read from the latest run covering it.
 
 ``table`` is a reserved word in SQL: quote it (``e."table"``), or join with
 ``using ("table", column_id)``.

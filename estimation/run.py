@@ -159,7 +159,7 @@ def package_versions() -> dict[str, str]:
 
 
 def read_panel(con: Any, relation: str = PANEL_RELATION) -> pd.DataFrame:
-    """The estimation panel from a DuckDB connection."""
+    """The estimation panel (the spec's ``panel.relation``) from a DuckDB connection."""
     try:
         return con.execute(f"select * from {relation}").df()
     except Exception as exc:  # duckdb.CatalogException and friends
@@ -167,6 +167,18 @@ def read_panel(con: Any, relation: str = PANEL_RELATION) -> pd.DataFrame:
             f"cannot read {relation} from the warehouse: {exc}",
             hint="build it first (make build, or dbt build) or pass --warehouse",
         ) from exc
+
+
+def panel_row_count(con: Any, relation: str) -> int | None:
+    """Rows of ``relation`` in the warehouse, or None when it does not exist."""
+    schema, _, name = relation.partition(".")
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    return int(con.execute(f"select count(*) from {relation}").fetchone()[0])
 
 
 def estimate(
@@ -182,7 +194,8 @@ def estimate(
     Parameters
     ----------
     con_or_panel : DuckDB connection or DataFrame
-        The panel (``marts.fct_estimation_panel``), or a connection to read it from.
+        The panel (the spec's ``panel.relation``, by default ``marts.fct_estimation_panel``), or
+        a connection to read it from.
     tables : iterable of int, optional
         Table numbers; an unknown number raises :class:`~estimation.spec.SpecError`.
     on_error : {"raise", "record"}
@@ -198,7 +211,11 @@ def estimate(
     numbers = spec.table_numbers if tables is None else tuple(int(t) for t in tables)
     columns = spec.columns(numbers)  # validates the table numbers
     started = datetime.now(UTC)
-    panel = con_or_panel if isinstance(con_or_panel, pd.DataFrame) else read_panel(con_or_panel)
+    panel = (
+        con_or_panel
+        if isinstance(con_or_panel, pd.DataFrame)
+        else read_panel(con_or_panel, spec.panel.relation)
+    )
 
     fits: dict[tuple[int, str], Fit] = {}
     for column in columns:
@@ -278,7 +295,14 @@ def _fit_3sls(sample: Sample, column: Column):
 def _fit_fe(sample: Sample, column: Column):
     eq = column.reported_equation
     where = f"table {column.table}, column {column.column_id}"
-    res = fit_fe(sample.data, eq.dependent, eq.regressors, cov=column.cov, where=where)
+    res = fit_fe(
+        sample.data,
+        eq.dependent,
+        eq.regressors,
+        cov=column.cov,
+        time_effects=column.time_effects,
+        where=where,
+    )
     stat_kind = "z" if column.cov.debiased is False else "t"  # linearmodels: debiased → t
     est = _tidy(
         column, eq, res.params, res.std_errors, res.tstats, res.pvalues, res.conf_int(), stat_kind

@@ -1,11 +1,14 @@
 """Estimation samples: select panel rows, drop (and report) missing values, centre, interact.
 
-:func:`build_sample` turns the panel (``marts.fct_estimation_panel``: one row per province × year ×
-industry) and a spec :class:`~estimation.spec.Column` into the frame one fit uses, indexed by
-``(province_code, year)``. Rows missing any used variable are dropped and counted — the count, the
-variables and the mart's ``null_reason`` go into :attr:`Sample.warnings` — or refused when the spec
-says ``missing: error``. Centring happens after the drop, so the means are over the rows actually
-used.
+:func:`build_sample` turns the panel the spec names (``panel.relation``; the paper's
+``marts.fct_estimation_panel`` has one row per province × year × industry) and a spec
+:class:`~estimation.spec.Column` into the frame one fit uses, indexed by (entity, time), e.g.
+``(province_code, year)``. Variables are formed from their panel columns (``log`` of a column,
+or the column as is). Rows missing any used variable, or whose logged column is not positive, are
+dropped and counted — the count, the variables and the mart's ``null_reason`` go into
+:attr:`Sample.warnings` — or refused when the spec says ``missing: error``. Panels may be unbalanced
+and have gaps (years missing for some provinces). Centring happens after the drop, so the means are
+over the rows actually used.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import numpy as np
 import pandas as pd
 
 from estimation.errors import EstimationError
-from estimation.spec import CONST, Column
+from estimation.spec import ALL_INDUSTRIES, CONST, Column, PanelSource
 
-ENTITY = "province_code"
-TIME = "year"
-INDUSTRY = "industry_code"
-REGION = "region"
+_PAPER = PanelSource()
+ENTITY = _PAPER.entity
+TIME = _PAPER.time
+INDUSTRY = _PAPER.industry
+REGION = _PAPER.region
 
 
 class SampleError(EstimationError):
@@ -46,6 +50,7 @@ class Sample:
     n_selected: int
     n_dropped: int
     missing_by_variable: Mapping[str, int] = field(default_factory=dict)
+    nonpositive_by_variable: Mapping[str, int] = field(default_factory=dict)
     means: Mapping[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     data_hash: str = ""
@@ -82,23 +87,36 @@ def panel_variables(column: Column) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def select_rows(panel: pd.DataFrame, industry: str, region: str) -> pd.DataFrame:
-    """Rows of one industry and region (``national``: all provinces), key columns checked."""
-    frame = panel.reset_index() if ENTITY not in panel.columns else panel
-    missing = [c for c in (ENTITY, TIME, INDUSTRY, REGION) if c not in frame.columns]
+def select_rows(
+    panel: pd.DataFrame, industry: str, region: str, source: PanelSource = _PAPER
+) -> pd.DataFrame:
+    """Rows of one industry and region (``national``: all provinces), key columns checked.
+
+    A panel without an industry column (``source.industry`` None) takes industry ``all``.
+    """
+    frame = panel.reset_index() if source.entity not in panel.columns else panel
+    needed = [source.entity, source.time, source.industry]
+    needed += [source.region] if region != "national" else []
+    missing = [c for c in needed if c and c not in frame.columns]
     if missing:
-        raise SampleError(f"the panel has no column(s) {missing}")
-    rows = frame[frame[INDUSTRY] == industry]
+        raise SampleError(f"{source.relation} has no column(s) {missing}")
+    rows = frame
+    if source.industry is not None:
+        rows = rows[rows[source.industry] == industry]
+    elif industry != ALL_INDUSTRIES:
+        raise SampleError(f"{source.relation} has no industry column to select {industry!r} by")
     if region != "national":
-        rows = rows[rows[REGION] == region]
+        rows = rows[rows[source.region] == region]
     if rows.empty:
-        raise SampleError(f"the panel has no rows for industry {industry!r}, region {region!r}")
-    dup = rows.duplicated([ENTITY, TIME])
-    if dup.any():
-        first = rows.loc[dup, [ENTITY, TIME]].iloc[0].tolist()
         raise SampleError(
-            f"industry {industry!r}, region {region!r}: {int(dup.sum())} duplicate "
-            f"(province_code, year) rows, e.g. {first}"
+            f"{source.relation} has no rows for industry {industry!r}, region {region!r}"
+        )
+    dup = rows.duplicated([source.entity, source.time])
+    if dup.any():
+        first = rows.loc[dup, [source.entity, source.time]].iloc[0].tolist()
+        raise SampleError(
+            f"{source.relation}, industry {industry!r}, region {region!r}: {int(dup.sum())} "
+            f"duplicate ({source.entity}, {source.time}) rows, e.g. {first}"
         )
     return rows
 
@@ -106,31 +124,48 @@ def select_rows(panel: pd.DataFrame, industry: str, region: str) -> pd.DataFrame
 def build_sample(panel: pd.DataFrame, column: Column) -> Sample:
     """The estimation sample of one spec column (see the module docstring)."""
     where = f"table {column.table}, column {column.column_id}"
-    rows = select_rows(panel, column.sample_industry, column.sample_region)
+    source = column.panel
+    rows = select_rows(panel, column.sample_industry, column.sample_region, source)
     needed = panel_variables(column)
-    absent = [v for v in needed if v not in rows.columns]
+    variables = [column.variable(v) for v in needed]
+    sources = list(dict.fromkeys(v.column for v in variables))
+    absent = [c for c in sources if c not in rows.columns]
     if absent:
-        raise SampleError(f"{where}: the panel has no column(s) {absent}")
+        raise SampleError(f"{where}: {source.relation} has no column(s) {absent}")
 
-    frame = rows.set_index([ENTITY, TIME]).sort_index()
-    values = frame[needed].apply(pd.to_numeric, errors="coerce").astype(float)
-    text = values.isna() & frame[needed].notna()
+    frame = rows.set_index([source.entity, source.time]).sort_index()
+    raw = frame[sources].apply(pd.to_numeric, errors="coerce").astype(float)
+    text = raw.isna() & frame[sources].notna()
     if text.any().any():
         bad = {v: int(n) for v, n in text.sum().items() if n}
         raise SampleError(f"{where}: non-numeric values in {bad}")
-    values = values.where(np.isfinite(values))
+    raw = raw.where(np.isfinite(raw))
+    values = pd.DataFrame(index=raw.index)
+    nonpositive_by: dict[str, int] = {}
+    for v in variables:
+        col = raw[v.column]
+        if v.transform == "log":
+            nonpositive = col.notna() & (col <= 0)
+            if nonpositive.any():
+                nonpositive_by[v.name] = int(nonpositive.sum())
+            col = np.log(col.where(~nonpositive))
+        values[v.name] = col
     bad = values.isna()
     missing_by = {v: int(n) for v, n in bad.sum().items() if n}
     drop = bad.any(axis=1)
     warnings: list[str] = []
     if drop.any():
-        detail = ", ".join(f"{v}: {n}" for v, n in missing_by.items())
+        detail = ", ".join(
+            f"{v}: {n}" + (f" ({nonpositive_by[v]} not positive)" if v in nonpositive_by else "")
+            for v, n in missing_by.items()
+        )
         reasons = ""
         if "null_reason" in frame.columns:
             counts = frame.loc[drop, "null_reason"].fillna("not given").value_counts()
             reasons = "; null_reason: " + ", ".join(f"{k} ({v})" for k, v in counts.items())
         message = (
-            f"dropped {int(drop.sum())} of {len(values)} rows with missing values "
+            f"dropped {int(drop.sum())} of {len(values)} rows with missing"
+            f"{' or non-positive' if nonpositive_by else ''} values "
             f"({detail}{reasons})"
         )
         if column.missing == "error":
@@ -148,6 +183,7 @@ def build_sample(panel: pd.DataFrame, column: Column) -> Sample:
         n_selected=len(values),
         n_dropped=int(drop.sum()),
         missing_by_variable=missing_by,
+        nonpositive_by_variable=nonpositive_by,
         means=means,
         warnings=tuple(warnings),
         data_hash=data_hash,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,10 @@ import yaml
 
 from estimation.errors import SpecError
 
-DEFAULT_SPEC = Path(__file__).resolve().parent / "specs" / "paper.yml"
+SPECS_DIR = Path(__file__).resolve().parent / "specs"
+DEFAULT_SPEC = SPECS_DIR / "paper.yml"
+#: The knowledge-production function on the real-data mart (``marts.fct_innovation_indicators``).
+KNOWLEDGE_PRODUCTION_SPEC = SPECS_DIR / "knowledge_production.yml"
 
 ESTIMATORS = ("3sls", "fe", "sys_gmm")
 INDUSTRIES = ("T", "T1", "T2", "T3", "T4", "T5")
@@ -38,11 +42,50 @@ CONST = "const"
 MISSING_POLICIES = ("drop", "error")
 CENTRING_VARIABLES = ("none", "components", "regressors")
 MODERATOR_SCALES = ("log", "level")
+#: How a spec variable is formed from its panel column (``variables:`` in a spec file).
+TRANSFORMS = ("identity", "log")
 COV_TYPES = {
     "3sls": ("unadjusted", "robust", "kernel", "clustered"),
     "fe": ("unadjusted", "robust", "clustered", "kernel", "driscoll-kraay"),
     "sys_gmm": ("robust", "unadjusted"),
 }
+
+
+@dataclass(frozen=True)
+class PanelSource:
+    """The relation a spec's fits read and its key columns (``panel:`` in a spec file).
+
+    ``industry``: the column selecting a group's industries, or None for a panel without one (then
+    every column's ``sample_industry`` is ``all``). ``region``: the column regional samples select
+    on (``national`` takes every row).
+    """
+
+    relation: str = "marts.fct_estimation_panel"
+    entity: str = "province_code"
+    time: str = "year"
+    industry: str | None = "industry_code"
+    region: str = "region"
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.entity, self.time, self.industry, self.region) if c)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A spec variable: ``name`` as the model sees it, formed from the panel ``column``.
+
+    ``transform``: ``identity`` (the column as is) or ``log`` (natural log; a row whose column is
+    not positive is dropped and counted, like a missing value).
+    """
+
+    name: str
+    column: str
+    transform: str = "identity"
+
+
+#: The paper's panel: every spec variable is a column of ``marts.fct_estimation_panel`` as is.
+PAPER_VARIABLES = tuple(Variable(v, v) for v in PANEL_VARIABLES)
 
 
 @dataclass(frozen=True)
@@ -164,6 +207,16 @@ class Column:
     centring: Centring = Centring()
     missing: str = "drop"
     interactions: tuple[Interaction, ...] = ()
+    time_effects: bool = False
+    panel: PanelSource = PanelSource()
+    variables: tuple[Variable, ...] = PAPER_VARIABLES
+
+    def variable(self, name: str) -> Variable:
+        """The spec variable ``name`` (an interaction's factors included)."""
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise SpecError(f"table {self.table}, column {self.column_id}: no variable {name!r}")
 
     @property
     def reported_equation(self) -> Equation:
@@ -187,6 +240,8 @@ class Column:
                         "dependent": e.dependent,
                         "regressors": list(e.terms),
                         "endogenous": list(e.endogenous),
+                        "panel_relation": self.panel.relation,
+                        "effects": self.effects,
                     }
                     for e in self.equations
                 }
@@ -204,6 +259,14 @@ class Column:
             "gmm": json.dumps(None if self.gmm is None else _gmm_json(self.gmm)),
             "hausman": self.hausman,
         }
+
+    @property
+    def effects(self) -> str:
+        """The effects the fit removes: entity (FE, GMM by differencing), time, or none (3SLS)."""
+        if self.estimator == "3sls":
+            return "none"
+        time = self.time_effects or (self.gmm is not None and self.gmm.time_dummies)
+        return "entity, time" if time else "entity"
 
 
 def _gmm_json(g: GmmSettings) -> dict[str, Any]:
@@ -228,6 +291,7 @@ class Spec:
     tables: tuple[Table, ...]
     hash: str
     path: str | None = None
+    panel: PanelSource = PanelSource()
 
     @property
     def table_numbers(self) -> tuple[int, ...]:
@@ -280,12 +344,15 @@ def parse_spec(raw: Any, *, path: str | None = None) -> Spec:
         raise SpecError(f"{where}: the spec must be a mapping with keys equations, tables, …")
     _known_keys(
         raw,
-        {"spec_version", "panel", "equations", "interactions", "centring", "missing", "estimators"}
-        | {"shared_settings", "tables"},
+        {"spec_version", "panel", "variables", "equations", "interactions", "centring"}
+        | {"missing", "estimators", "shared_settings", "tables"},
         where,
     )
-    interactions = _parse_interactions(raw.get("interactions") or {}, where)
-    equations = _parse_equations(_require(raw, "equations", where), interactions, where)
+    panel = _parse_panel(raw.get("panel"), f"{where}: panel")
+    variables = _parse_variables(raw.get("variables"), panel, f"{where}: variables")
+    names = tuple(v.name for v in variables)
+    interactions = _parse_interactions(raw.get("interactions") or {}, names, where)
+    equations = _parse_equations(_require(raw, "equations", where), interactions, names, where)
     centring = _parse_centring(raw.get("centring") or {}, f"{where}: centring")
     missing = _parse_missing(raw.get("missing", "drop"), f"{where}: missing")
     estimators = _require(raw, "estimators", where)
@@ -297,17 +364,83 @@ def parse_spec(raw: Any, *, path: str | None = None) -> Spec:
     tables_raw = _require(raw, "tables", where)
     if not isinstance(tables_raw, list) or not tables_raw:
         raise SpecError(f"{where}: tables must be a non-empty list")
-    tables = []
-    for i, t in enumerate(tables_raw):
-        tables.append(
-            _parse_table(
-                t, f"{where}: tables[{i}]", equations, interactions, estimators, centring, missing
-            )
-        )
+    context = _Context(panel, variables, equations, interactions, estimators, centring, missing)
+    tables = [_parse_table(t, f"{where}: tables[{i}]", context) for i, t in enumerate(tables_raw)]
     numbers = [t.number for t in tables]
     if len(set(numbers)) != len(numbers):
         raise SpecError(f"{where}: table numbers repeat: {numbers}")
-    return Spec(tables=tuple(tables), hash=spec_hash(raw), path=path)
+    return Spec(tables=tuple(tables), hash=spec_hash(raw), path=path, panel=panel)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every table of a spec shares (the spec-level keys, validated)."""
+
+    panel: PanelSource
+    variables: tuple[Variable, ...]
+    equations: Mapping[str, Equation]
+    interactions: Mapping[str, Interaction]
+    estimators: Mapping[str, Any]
+    centring: Centring
+    missing: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.variables)
+
+
+def _parse_panel(raw: Any, where: str) -> PanelSource:
+    """``panel: {relation, entity, time, industry, region}``; absent: the paper's panel."""
+    if raw is None:
+        return PanelSource()
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"{where}: expected a mapping with relation, entity, time")
+    _known_keys(raw, {"relation", "entity", "time", "industry", "region"}, where)
+    relation = _require(raw, "relation", where)
+    if not isinstance(relation, str) or not re.fullmatch(r"[A-Za-z_]\w*\.[A-Za-z_]\w*", relation):
+        raise SpecError(f"{where}.relation: expected schema.table, got {relation!r}")
+    fields: dict[str, Any] = {"relation": relation}
+    for key in ("entity", "time", "industry", "region"):
+        if key in raw:
+            value = raw[key]
+            if not (isinstance(value, str) and value) and not (key == "industry" and value is None):
+                raise SpecError(f"{where}.{key}: expected a column name, got {value!r}")
+            fields[key] = value
+    if "industry" not in raw and relation != PanelSource.relation:
+        fields["industry"] = None  # another relation has an industry column only if it says so
+    return PanelSource(**fields)
+
+
+def _parse_variables(raw: Any, panel: PanelSource, where: str) -> tuple[Variable, ...]:
+    """``variables: {name: {log: column} | {column: column}}``; absent: the paper's columns."""
+    if raw is None:
+        if panel.relation != PanelSource.relation:
+            raise SpecError(
+                f"{where}: missing; a spec on {panel.relation} names its variables, e.g. "
+                "variables: {ln_y: {log: y}, x: {column: x}}"
+            )
+        return PAPER_VARIABLES
+    if not isinstance(raw, Mapping) or not raw:
+        raise SpecError(f"{where}: expected a non-empty mapping name → {{log: column}}")
+    out = []
+    for name, definition in raw.items():
+        w = f"{where}.{name}"
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise SpecError(f"{w}: a variable name is a letter or _ then letters, digits, _")
+        if name == CONST or name.startswith("lag_"):
+            raise SpecError(f"{w}: {name!r} is reserved (the constant, lags of the dependent)")
+        if not (isinstance(definition, Mapping) and len(definition) == 1):
+            raise SpecError(f"{w}: expected one of {{log: column}} or {{column: column}}")
+        ((kind, column),) = definition.items()
+        transform = {"log": "log", "column": "identity"}.get(kind)
+        if transform is None:
+            raise SpecError(f"{w}: unknown transform {kind!r}; known: log, column")
+        if not (isinstance(column, str) and column):
+            raise SpecError(f"{w}.{kind}: expected a column of {panel.relation}, got {column!r}")
+        if column in panel.keys:
+            raise SpecError(f"{w}.{kind}: {column!r} is a key column of the panel")
+        out.append(Variable(name, column, transform))
+    return tuple(out)
 
 
 def _require(raw: Mapping[str, Any], key: str, where: str) -> Any:
@@ -322,12 +455,15 @@ def _known_keys(raw: Mapping[str, Any], known: set[str], where: str) -> None:
         raise SpecError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
 
 
-def _check_variable(name: Any, where: str, extra: Iterable[str] = ()) -> str:
-    allowed = set(PANEL_VARIABLES) | set(extra)
+def _check_variable(
+    name: Any, where: str, variables: Iterable[str], extra: Iterable[str] = ()
+) -> str:
+    variables = tuple(variables)
+    allowed = set(variables) | set(extra)
     if not isinstance(name, str) or name not in allowed:
         raise SpecError(
-            f"{where}: unknown variable {name!r}; a spec may use the panel's columns "
-            f"({', '.join(PANEL_VARIABLES)}) and the interactions it defines"
+            f"{where}: unknown variable {name!r}; a spec may use its variables "
+            f"({', '.join(variables)}) and the interactions it defines"
         )
     return name
 
@@ -338,7 +474,7 @@ def _check_estimator(name: Any, where: str) -> str:
     return name
 
 
-def _parse_interactions(raw: Any, where: str) -> dict[str, Interaction]:
+def _parse_interactions(raw: Any, names: tuple[str, ...], where: str) -> dict[str, Interaction]:
     if not isinstance(raw, Mapping):
         raise SpecError(f"{where}: interactions must map a name to [variable, moderator]")
     out = {}
@@ -346,21 +482,22 @@ def _parse_interactions(raw: Any, where: str) -> dict[str, Interaction]:
         w = f"{where}: interactions.{name}"
         if not (isinstance(parts, list) and len(parts) == 2):
             raise SpecError(f"{w}: expected [variable, moderator], got {parts!r}")
-        variable = _check_variable(parts[0], w)
+        variable = _check_variable(parts[0], w, names)
         moderator = parts[1]
-        if moderator not in LEVELS:
+        bases = [v for v in names if f"ln_{v}" in names]
+        if not isinstance(moderator, str) or moderator not in bases:
             raise SpecError(
-                f"{w}: unknown moderator {moderator!r}; give a base name ({', '.join(LEVELS)}), "
+                f"{w}: unknown moderator {moderator!r}; give a base name ({', '.join(bases)}), "
                 "the centring.moderator_scale setting picks its log or level"
             )
-        if name in PANEL_VARIABLES:
-            raise SpecError(f"{w}: an interaction may not reuse the panel column name {name!r}")
+        if name in names:
+            raise SpecError(f"{w}: an interaction may not reuse the variable name {name!r}")
         out[name] = Interaction(name, variable, moderator)
     return out
 
 
 def _parse_equations(
-    raw: Any, interactions: Mapping[str, Interaction], where: str
+    raw: Any, interactions: Mapping[str, Interaction], names: tuple[str, ...], where: str
 ) -> dict[str, Equation]:
     if not isinstance(raw, Mapping) or not raw:
         raise SpecError(f"{where}: equations must be a non-empty mapping")
@@ -370,9 +507,9 @@ def _parse_equations(
         if not isinstance(e, Mapping):
             raise SpecError(f"{w}: expected a mapping with dependent and regressors")
         _known_keys(e, {"label", "number", "dependent", "regressors", "endogenous"}, w)
-        dependent = _check_variable(_require(e, "dependent", w), f"{w}.dependent")
+        dependent = _check_variable(_require(e, "dependent", w), f"{w}.dependent", names)
         regressors = tuple(
-            _check_variable(r, f"{w}.regressors", interactions)
+            _check_variable(r, f"{w}.regressors", names, interactions)
             for r in _require(e, "regressors", w)
         )
         if len(set(regressors)) != len(regressors):
@@ -424,21 +561,18 @@ def _parse_cov(raw: Any, estimator: str, where: str) -> Covariance:
 
 _SETTINGS_KEYS = {
     "3sls": {"system", "exogenous", "cov"},
-    "fe": {"cov", "hausman"},
+    "fe": {"cov", "hausman", "time_effects"},
     "sys_gmm": {"lags", "gmm_instruments", "collapse", "two_step", "robust", "time_dummies"}
     | {"constant"},
 }
 
 
-def _parse_table(
-    raw: Any,
-    where: str,
-    equations: Mapping[str, Equation],
-    interactions: Mapping[str, Interaction],
-    estimators: Mapping[str, Any],
-    centring: Centring,
-    missing: str,
-) -> Table:
+#: ``sample_industry`` of every column of a spec whose panel has no industry column.
+ALL_INDUSTRIES = "all"
+
+
+def _parse_table(raw: Any, where: str, ctx: _Context) -> Table:
+    equations, estimators = ctx.equations, ctx.estimators
     if not isinstance(raw, Mapping):
         raise SpecError(f"{where}: expected a mapping with table, title, equation, groups")
     _known_keys(raw, {"table", "title", "equation", "groups"}, where)
@@ -463,17 +597,14 @@ def _parse_table(
             raise SpecError(f"{w}: estimator {estimator!r} has no settings under 'estimators'")
         settings = {**(estimators[estimator] or {}), **(group.get("settings") or {})}
         _known_keys(settings, _SETTINGS_KEYS[estimator], f"{w}: settings of {estimator}")
-        g_missing = _parse_missing(group.get("missing", missing), f"{w}.missing")
+        g_missing = _parse_missing(group.get("missing", ctx.missing), f"{w}.missing")
         g_centring = (
-            _parse_centring({**vars(centring), **group["centring"]}, f"{w}.centring")
+            _parse_centring({**vars(ctx.centring), **group["centring"]}, f"{w}.centring")
             if "centring" in group
-            else centring
+            else ctx.centring
         )
-        industries = group.get("industries", ["T"])
+        industries = _industries(group, ctx.panel, w)
         regions = group.get("regions", ["national"])
-        for ind in industries:
-            if ind not in INDUSTRIES:
-                raise SpecError(f"{w}.industries: unknown industry {ind!r}; known: {INDUSTRIES}")
         for reg in regions:
             if reg not in REGIONS:
                 raise SpecError(f"{w}.regions: unknown region {reg!r}; known: {REGIONS}")
@@ -486,12 +617,11 @@ def _parse_table(
                         ind,
                         reg,
                         equation,
-                        equations,
-                        interactions,
                         settings,
                         g_centring,
                         g_missing,
                         w,
+                        ctx,
                     )
                 )
     ids = [c.column_id for c in columns]
@@ -500,19 +630,40 @@ def _parse_table(
     return Table(number, str(raw.get("title", "")), equation.label, tuple(columns))
 
 
+def _industries(group: Mapping[str, Any], panel: PanelSource, where: str) -> list[str]:
+    """The group's industries: the paper's codes, or ``all`` for a panel without industries."""
+    if panel.industry is None:
+        if "industries" in group:
+            raise SpecError(
+                f"{where}.industries: {panel.relation} has no industry column (panel.industry); "
+                "remove the key"
+            )
+        return [ALL_INDUSTRIES]
+    industries = group.get("industries", ["T"])
+    if not isinstance(industries, list) or not industries:
+        raise SpecError(f"{where}.industries: expected a non-empty list")
+    if panel.relation == PanelSource.relation:
+        for ind in industries:
+            if ind not in INDUSTRIES:
+                raise SpecError(
+                    f"{where}.industries: unknown industry {ind!r}; known: {INDUSTRIES}"
+                )
+    return [str(i) for i in industries]
+
+
 def _build_column(
     table: int,
     estimator: str,
     industry: str,
     region: str,
     equation: Equation,
-    equations: Mapping[str, Equation],
-    interactions: Mapping[str, Interaction],
     settings: Mapping[str, Any],
     centring: Centring,
     missing: str,
     where: str,
+    ctx: _Context,
 ) -> Column:
+    equations, interactions = ctx.equations, ctx.interactions
     common: dict[str, Any] = {
         "table": table,
         "column_id": f"{estimator}_{industry}_{region}",
@@ -522,6 +673,8 @@ def _build_column(
         "reported": equation.label,
         "centring": centring,
         "missing": missing,
+        "panel": ctx.panel,
+        "variables": ctx.variables,
     }
     if estimator == "3sls":
         keys = settings.get("system") or []
@@ -534,7 +687,8 @@ def _build_column(
         if len({e.label for e in system}) != len(system):
             raise SpecError(f"{where}: two equations of the system share a label")
         exogenous = tuple(
-            _check_variable(v, f"{where}: settings.exogenous") for v in settings["exogenous"]
+            _check_variable(v, f"{where}: settings.exogenous", ctx.names)
+            for v in settings["exogenous"]
         )
         dependents = {e.dependent for e in system}
         for e in system:
@@ -553,11 +707,19 @@ def _build_column(
             interactions=used,
         )
     if estimator == "fe":
+        time_effects = _flag(settings, "time_effects", False, where)
+        hausman = _flag(settings, "hausman", False, where)
+        if hausman and time_effects:
+            raise SpecError(
+                f"{where}: settings.hausman compares entity-effects FE with RE; it is not "
+                "defined with time_effects: true (set one of them to false)"
+            )
         return Column(
             **common,
             equations=(equation,),
             cov=_parse_cov(settings.get("cov", {"type": "unadjusted"}), "fe", f"{where}.cov"),
-            hausman=bool(settings.get("hausman", False)),
+            hausman=hausman,
+            time_effects=time_effects,
             interactions=_used_interactions((equation,), interactions),
         )
     # sys_gmm
@@ -591,6 +753,13 @@ def _build_column(
         gmm=gmm,
         interactions=_used_interactions((equation,), interactions),
     )
+
+
+def _flag(settings: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = settings.get(key, default)
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: settings.{key}: expected true or false, got {value!r}")
+    return value
 
 
 def _lag_range(raw: Any, where: str) -> tuple[int, int]:

@@ -80,6 +80,13 @@ def test_marts_and_all_eight_tables_are_built(warehouse):
     assert nan == [(0,)]
 
 
+def test_knowledge_production_is_skipped_without_real_data(warehouse):
+    """The demo has no real yearbook files: no fct_innovation_indicators rows, so the
+    knowledge-production spec (table 101) is skipped and the demo's results are only Tables 1–8."""
+    assert query(warehouse, 'SELECT count(*) FROM results.models WHERE "table" > 8') == [(0,)]
+    assert query(warehouse, "SELECT count(*), max(len(tables)) FROM results.runs") == [(1, 8)]
+
+
 def test_demo_ground_truth_is_recovered(warehouse):
     """Tables 1-2 (3SLS) on the demo panel find the generator's true slopes for T1-T5."""
     truth = {}

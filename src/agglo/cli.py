@@ -339,7 +339,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="table numbers (default: all)",
     )
     p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
-    p.add_argument("--spec", help="spec file (default: estimation/specs/paper.yml)")
+    p.add_argument(
+        "--spec",
+        help="spec file (default: estimation/specs/paper.yml; the real-data knowledge-production "
+        "function: estimation/specs/knowledge_production.yml)",
+    )
     p.set_defaults(func=_cmd_estimate)
 
     p = sub.add_parser(

@@ -8,9 +8,11 @@ Writes, under ``out`` (default ``reports/report/``)::
     tables/table_N.csv    Tables 1–8: ours, paper and agreement per column
     tables/table_N.tex    Tables 1–8 in the paper's layout (ours beside paper)
 
+plus a "Knowledge production (real data)" section when the warehouse holds its estimates.
+
 Modules: :mod:`.data` (queries), :mod:`.agreement` (sign / significance agreement, pure),
-:mod:`.figures` (matplotlib), :mod:`.tables` (paper tables + agreement), :mod:`.html` (template),
-:mod:`.markdown`.
+:mod:`.figures` (matplotlib), :mod:`.tables` (paper tables + agreement), :mod:`.knowledge` (the
+real-data knowledge-production section), :mod:`.html` (template), :mod:`.markdown`.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def build_report(
     from agglo.report import figures, html, markdown
     from agglo.report import tables as tables_mod
     from agglo.report.agreement import agreement_frame, summarise
+    from agglo.report.knowledge import knowledge_section
     from estimation.published import load_published
     from estimation.spec import load_spec
 
@@ -131,6 +134,9 @@ def build_report(
         "runs": runs.to_dict("records"),
         "current_spec_hash": spec.hash,
         "versions": data_mod.package_versions(runs),
+        "knowledge": knowledge_section(
+            data.knowledge_estimates, data.knowledge_models, data.knowledge_titles
+        ),
     }
     index = out / "index.html"
     index.write_text(html.render_page(context), encoding="utf-8")

@@ -1,7 +1,8 @@
 """Everything the report shows, read from the warehouse (read-only) in one pass.
 
 Sources: ``raw.load_log``, ``raw.dq_results``, ``marts.*`` and ``results.*`` (the latest run
-covering each of Tables 1–8, as :func:`estimation.results_store.read_results` picks it).
+covering each of Tables 1–8, as :func:`estimation.results_store.read_results` picks it; likewise
+the knowledge-production table of ``estimation/specs/knowledge_production.yml``, when present).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class ReportData:
     models: pd.DataFrame  # results.models of the latest run per table
     runs: pd.DataFrame  # results.runs used by the tables
     failed_checks: pd.DataFrame = field(default_factory=pd.DataFrame)  # failed DQ expectations
+    # results of the knowledge-production spec (real data; empty when the build skipped it)
+    knowledge_estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    knowledge_models: pd.DataFrame = field(default_factory=pd.DataFrame)
+    knowledge_titles: dict[int, str] = field(default_factory=dict)
 
     @property
     def simulated(self) -> bool:
@@ -99,6 +104,9 @@ def _has_table(con: Any, schema: str, table: str) -> bool:
 def load(warehouse: Path) -> ReportData:
     """Read the report's inputs from ``warehouse``; a missing warehouse or mart is an AggloError."""
     from estimation.results_store import read_results
+    from estimation.spec import KNOWLEDGE_PRODUCTION_SPEC, load_spec
+
+    knowledge = load_spec(KNOWLEDGE_PRODUCTION_SPEC)
 
     if not warehouse.exists():
         raise AggloError(
@@ -131,6 +139,7 @@ def load(warehouse: Path) -> ReportData:
                 ]
             )
         estimates, models = read_results(con)
+        kp_estimates, kp_models = read_results(con, list(knowledge.table_numbers))
         run_ids = sorted(set(models["run_id"])) if len(models) else []
         runs = (
             con.execute(
@@ -160,6 +169,9 @@ def load(warehouse: Path) -> ReportData:
             models=models,
             runs=runs,
             failed_checks=failed,
+            knowledge_estimates=kp_estimates,
+            knowledge_models=kp_models,
+            knowledge_titles={t.number: t.title for t in knowledge.tables},
         )
     return data
 

@@ -86,6 +86,7 @@ Agreement with the paper is not expected.</div>
 <li><a href="#summary">Summary</a></li><li><a href="#data">Data</a></li>
 <li><a href="#figures">Figures 1–5</a></li>
 {% for t in tables %}<li><a href="#table-{{ t.number }}">Table {{ t.number }}</a></li>{% endfor %}
+{% if knowledge is defined and knowledge %}<li><a href="#knowledge-production">Knowledge production (real data)</a></li>{% endif %}
 <li><a href="#diagnostics">Diagnostics</a></li><li><a href="#provenance">Provenance</a></li>
 </ul></nav>
 
@@ -168,6 +169,27 @@ same stars {{ t.summary.same_stars }} ({{ pct(t.summary.share_same_stars) }}).</
 <a href="tables/table_{{ t.number }}.tex">table_{{ t.number }}.tex</a></p>
 </section>
 {% endfor %}
+
+{% if knowledge is defined and knowledge %}
+<section id="knowledge-production">
+<h2>Knowledge production (real data)</h2>
+<p>ln patents granted on ln R&amp;D personnel (full-time equivalent) and ln R&amp;D expenditure, on
+<code>marts.fct_innovation_indicators</code> (real yearbook files); spec
+<code>estimation/specs/knowledge_production.yml</code>. Coefficients are elasticities; standard errors
+in parentheses (FE: clustered by province; system GMM: Windmeijer-corrected);
+* p &lt; 10%, ** p &lt; 5%, *** p &lt; 1%.</p>
+{% for b in knowledge.blocks %}
+<h3>{{ b.title }} (table {{ b.number }})</h3>
+<div class="scroll"><table id="table-{{ b.number }}-grid">
+<tr><th class="label"></th>{% for h in b.heads %}<th>{{ h }}</th>{% endfor %}</tr>
+{% for row in b.rows %}
+<tr class="{{ row.kind }}"><td class="label">{{ row.label }}</td>{% for c in row.cells %}<td>{{ c }}</td>{% endfor %}</tr>
+{% endfor %}
+</table></div>
+{% if b.notes %}<ul class="notes">{% for n in b.notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
+{% endfor %}
+</section>
+{% endif %}
 
 <section id="diagnostics">
 <h2>Diagnostics</h2>

@@ -79,6 +79,8 @@ def render(ctx: dict[str, Any], tables: list[PaperTable], diagnostics: pd.DataFr
             out += [f"![{f[key].title}]({f[key].file})", "", f"*{f[key].caption}*", ""]
     for t in tables:
         out += ["## " + t.title, "", markdown(t).split("\n", 2)[2], ""]
+    if ctx.get("knowledge"):
+        out += _knowledge(ctx["knowledge"])
     out += ["## Diagnostics", ""]
     if len(diagnostics):
         d = diagnostics.copy()
@@ -125,3 +127,23 @@ def render(ctx: dict[str, Any], tables: list[PaperTable], diagnostics: pd.DataFr
         "",
     ]
     return "\n".join(out)
+
+
+def _knowledge(section: dict[str, Any]) -> list[str]:
+    """The "Knowledge production (real data)" section (see :mod:`agglo.report.knowledge`)."""
+    out = [
+        "## Knowledge production (real data)",
+        "",
+        "ln patents granted on ln R&D personnel and ln R&D expenditure, on "
+        "`marts.fct_innovation_indicators` (real yearbook files); spec "
+        "`estimation/specs/knowledge_production.yml`. Standard errors in parentheses; "
+        "\\* p < 10%, \\*\\* p < 5%, \\*\\*\\* p < 1%.",
+        "",
+    ]
+    for block in section["blocks"]:
+        frame = pd.DataFrame(
+            [[row["label"], *row["cells"]] for row in block["rows"]], columns=["", *block["heads"]]
+        )
+        out += [f"### {block['title']} (table {block['number']})", "", _table(frame), ""]
+        out += [f"- {n}" for n in block["notes"]] + ([""] if block["notes"] else [])
+    return out
