@@ -169,8 +169,10 @@ def read_panel(con: Any, relation: str = PANEL_RELATION) -> pd.DataFrame:
         ) from exc
 
 
-def panel_row_count(con: Any, relation: str) -> int | None:
-    """Rows of ``relation`` in the warehouse, or None when it does not exist."""
+def panel_row_count(con: Any, relation: str, columns: Iterable[str] = ()) -> int | None:
+    """Rows of ``relation`` in the warehouse where every one of ``columns`` has a value, or None
+    when the relation does not exist (a real-data mart on a demo warehouse has rows, but none with
+    a spec's variables)."""
     schema, _, name = relation.partition(".")
     exists = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
@@ -178,7 +180,8 @@ def panel_row_count(con: Any, relation: str) -> int | None:
     ).fetchone()[0]
     if not exists:
         return None
-    return int(con.execute(f"select count(*) from {relation}").fetchone()[0])
+    where = " and ".join(f'"{c}" is not null' for c in sorted(set(columns))) or "true"
+    return int(con.execute(f"select count(*) from {relation} where {where}").fetchone()[0])
 
 
 def estimate(

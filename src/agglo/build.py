@@ -135,9 +135,10 @@ def estimate_if_present(warehouse: Path, spec_path: Path) -> tuple[str, bool]:
 
     spec = load_spec(spec_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = panel_row_count(con, spec.panel.relation)
+        columns = {v.column for t in spec.tables for c in t.columns for v in c.variables}
+        rows = panel_row_count(con, spec.panel.relation, columns)
     if not rows:
-        state = "is absent" if rows is None else "has no rows"
+        state = "is absent" if rows is None else "has no rows with " + ", ".join(sorted(columns))
         return f"skipped {spec_path.name}: {spec.panel.relation} {state}", True
     return fit_estimates(warehouse, spec=spec)
 

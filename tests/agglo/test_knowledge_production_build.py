@@ -60,12 +60,15 @@ def test_agglo_estimate_with_the_spec_writes_table_101(tmp_path, panel, capsys):
         assert described["effects"] == "entity, time"
 
 
-@pytest.mark.parametrize("frame", [None, "empty"])
+@pytest.mark.parametrize("frame", [None, "empty", "no_patents"])
 def test_build_skips_the_spec_without_rows(tmp_path, panel, frame):
-    wh = make_warehouse(tmp_path / "kp.duckdb", panel.iloc[:0] if frame == "empty" else None)
+    """Absent, empty, or (a demo warehouse: hightech columns only) without the spec's variables."""
+    data = {"empty": panel.iloc[:0], "no_patents": panel.assign(patent_grants=None)}.get(frame)
+    wh = make_warehouse(tmp_path / "kp.duckdb", data)
     summary, ok = estimate_if_present(wh, KNOWLEDGE_PRODUCTION_SPEC)
     assert ok
-    state = "has no rows" if frame == "empty" else "is absent"
+    with_vars = "has no rows with patent_grants, rd_expenditure, rd_personnel_fte"
+    state = "is absent" if frame is None else with_vars
     assert summary == f"skipped knowledge_production.yml: {RELATION} {state}"
     assert "\n" not in summary
     with duckdb.connect(str(wh), read_only=True) as con:
