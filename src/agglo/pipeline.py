@@ -206,6 +206,7 @@ def load_paths(
     with wh.staged(target) if stage else contextlib.nullcontext(target) as work:
         con = wh.connect(work)
         try:
+            wh.publish_catalog(con, catalog)
             if full:
                 report.pruned = [
                     rel

@@ -46,6 +46,7 @@ import pandas as pd
 
 from agglo import paths
 from agglo.errors import AggloError
+from agglo.ingest.catalog import Catalog
 from agglo.ingest.parse import RECORD_COLUMNS as PARSED_COLUMNS
 from agglo.quality import GateReport
 from agglo.quality.frames import NEIGHBOUR_COLUMNS, _half_unit
@@ -97,6 +98,16 @@ CREATE TABLE IF NOT EXISTS raw.dq_results (
     validated_at TIMESTAMP NOT NULL,
     outcome VARCHAR
 );
+CREATE TABLE IF NOT EXISTS raw.catalog_identities (
+    table_id VARCHAR NOT NULL,
+    identity VARCHAR NOT NULL,
+    total_indicator VARCHAR NOT NULL,
+    part_indicator VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw.catalog_national_total_coverage (
+    table_id VARCHAR NOT NULL,
+    out_of_scope_code VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS raw.load_rejections (
     file_path VARCHAR NOT NULL,
     file_hash VARCHAR,
@@ -121,6 +132,32 @@ LOAD_LOG_COLUMNS = [
     "duplicate_of",
     "n_duplicates",
 ]
+
+
+def publish_catalog(con, catalog: Catalog) -> None:
+    """Write the catalog's table rules that dbt needs (row identities, what a printed 全国 covers)
+    into ``raw.catalog_*``: dbt reads them there, so the catalog YAML stays their one home."""
+    identities = [
+        (t.table_id, f"{i.total} = {' + '.join(i.parts)}", i.total, part)
+        for t in catalog
+        for i in t.identities
+        for part in i.parts
+    ]
+    coverage = [(t.table_id, code) for t in catalog for code in t.national_total_includes]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM raw.catalog_identities")
+        con.execute("DELETE FROM raw.catalog_national_total_coverage")
+        if identities:
+            con.executemany("INSERT INTO raw.catalog_identities VALUES (?, ?, ?, ?)", identities)
+        if coverage:
+            con.executemany(
+                "INSERT INTO raw.catalog_national_total_coverage VALUES (?, ?)", coverage
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def connect(warehouse: Path | None = None) -> duckdb.DuckDBPyConnection:

@@ -371,3 +371,34 @@ def test_a_changed_file_whose_copy_a_duplicate_relies_on(home):
     assert [r[:6] for r in records] == [r[:6] for r in records_before]
     assert {r[6] for r in records} == {"raw/b/2015.csv"}
     assert log_rows(home) == [("raw/b/2015.csv", "test_output", 2015, 2015, 4, None, 0)]
+
+
+def test_catalog_rules_dbt_needs_are_published_from_the_catalog(tmp_path):
+    """Row identities and what a printed 全国 covers live in the catalog only; every load writes
+    them to raw.catalog_* for dbt, replacing what an earlier catalog said."""
+    catalog = load_catalog()
+    con = warehouse.connect(tmp_path / "wh.duckdb")
+    try:
+        con.execute("INSERT INTO raw.catalog_identities VALUES ('gone', 'x = y', 'x', 'y')")
+        warehouse.publish_catalog(con, catalog)
+        identities = set(con.execute("SELECT * FROM raw.catalog_identities").fetchall())
+        coverage = set(con.execute("SELECT * FROM raw.catalog_national_total_coverage").fetchall())
+    finally:
+        con.close()
+    funding = catalog["st_rd_funding_source"].identities[0]
+    assert (
+        "st_rd_funding_source",
+        "rd_expenditure = government_funds + enterprise_funds + foreign_funds + other_funds",
+        "rd_expenditure",
+        "foreign_funds",
+    ) in identities
+    assert len(funding.parts) == 4
+    assert identities == {
+        (t.table_id, f"{i.total} = {' + '.join(i.parts)}", i.total, part)
+        for t in catalog
+        for i in t.identities
+        for part in i.parts
+    }
+    assert ("st_patent_grants", "taiwan") in coverage
+    assert coverage == {(t.table_id, c) for t in catalog for c in t.national_total_includes}
+    assert not any(table_id == "gone" for table_id, *_ in identities)

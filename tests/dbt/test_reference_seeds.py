@@ -5,8 +5,8 @@
   delimited_values_in_reference on fct_estimation_panel.null_reason).
 - ref_indicator_variables: every source it names is an indicator of a catalog table, and the unit it
   declares is the base unit of the indicator's printed unit (ref_unit_factors).
-- ref_national_total_coverage: the same facts as the catalog's national_total_includes.
-- ref_indicator_identities: totals and parts are indicators of the catalog table.
+The catalog's own table rules that dbt needs (row identities, what a printed 全国 covers) are not
+seeds: the loader publishes them to raw.catalog_* (tests/agglo/test_warehouse.py).
 These read CSV and YAML only (no warehouse, no dbt run).
 """
 
@@ -92,39 +92,4 @@ def test_indicator_variables_name_catalog_indicators_and_their_base_units():
                 f"{where}: unit_std {r['unit_std']!r}, but the catalog prints "
                 f"{indicator.unit!r}, whose base unit is {base!r}"
             )
-    assert not problems, "\n".join(problems)
-
-
-def test_national_total_coverage_seed_is_the_catalogs_national_total_includes():
-    catalog = load_catalog()
-    in_catalog = {
-        (table_id, code)
-        for table_id, table in catalog.tables.items()
-        for code in table.national_total_includes
-    }
-    in_seed = {
-        (r["table_id"], r["out_of_scope_code"]) for r in _seed("ref_national_total_coverage")
-    }
-    assert in_seed == in_catalog, (
-        "dbt_project/seeds/ref_national_total_coverage.csv and the catalogs' "
-        f"national_total_includes disagree: only in the seed {sorted(in_seed - in_catalog)}, only "
-        f"in the catalog {sorted(in_catalog - in_seed)}"
-    )
-
-
-def test_indicator_identities_name_catalog_indicators():
-    catalog = load_catalog()
-    problems = []
-    for i, r in enumerate(_seed("ref_indicator_identities"), start=2):
-        table = catalog.tables.get(r["table_id"])
-        if table is None:
-            problems.append(f"ref_indicator_identities.csv row {i}: no table {r['table_id']!r}")
-            continue
-        ids = {x.id for x in table.indicators}
-        for column in ("total_indicator", "part_indicator"):
-            if r[column] not in ids:
-                problems.append(
-                    f"ref_indicator_identities.csv row {i}: {column} {r[column]!r} is not an "
-                    f"indicator of raw/catalog/{r['table_id']}.yml"
-                )
     assert not problems, "\n".join(problems)

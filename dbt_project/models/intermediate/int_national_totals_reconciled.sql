@@ -5,8 +5,8 @@
 -- (half a unit of the last printed digit each), in the standard unit, plus the share
 -- reconciliation_relative_tolerance (dbt_project.yml) of the total; the load gate applies the same.
 -- Where the printed 全国 also covers out-of-scope regions (Hong Kong, Macao, Taiwan in the patent
--- tables; seed ref_national_total_coverage, from the catalog's national_total_includes), their rows
--- are added to the provinces' sum. Known misprints of a printed total (seed ref_known_misprints,
+-- tables; the catalog's national_total_includes, in raw.catalog_national_total_coverage), their
+-- rows are added to the provinces' sum. Known misprints of a printed total (seed ref_known_misprints,
 -- each with the difference it is known to have) are flagged is_known_misprint instead of failing.
 with records as (
     select * from {{ ref('int_records_current') }}
@@ -36,7 +36,7 @@ provinces as (
             entity_kind = 'out_of_scope'
             and (table_id, aggregate_code) in (
                 select (coverage.table_id, coverage.out_of_scope_code)
-                from {{ ref('ref_national_total_coverage') }} as coverage
+                from {{ source('raw', 'catalog_national_total_coverage') }} as coverage
             )
         )
     group by table_id, data_year, industry_code, indicator
