@@ -6,8 +6,9 @@
 -- reconciliation_relative_tolerance (dbt_project.yml) of the total; the load gate applies the same.
 -- Where the printed 全国 also covers out-of-scope regions (Hong Kong, Macao, Taiwan in the patent
 -- tables; the catalog's national_total_includes, in raw.catalog_national_total_coverage), their
--- rows are added to the provinces' sum. Known misprints of a printed total (seed ref_known_misprints,
--- each with the difference it is known to have) are flagged is_known_misprint instead of failing.
+-- rows are added to the provinces' sum. Known misprints of a printed total (seed
+-- ref_known_misprints, each with the difference it is known to have) are flagged is_known_misprint
+-- instead of failing.
 with records as (
     select * from {{ ref('int_records_current') }}
     where unit_printed in (
