@@ -23,7 +23,7 @@ from agglo import paths
 from agglo.errors import AggloError
 from agglo.pipeline import LoadReport, load_paths
 from agglo.warehouse import staged, warehouse_summary
-from estimation.spec import KNOWLEDGE_PRODUCTION_SPEC
+from estimation.spec import DEFAULT_SPEC, KNOWLEDGE_PRODUCTION_SPEC
 
 #: Specs ``agglo build`` fits after the paper's when their panel relation holds rows.
 OPTIONAL_SPECS = (KNOWLEDGE_PRODUCTION_SPEC,)
@@ -122,12 +122,10 @@ def fit_estimates(warehouse: Path, tables=None, spec=None) -> tuple[str, bool]:
 
 
 def estimate_if_present(warehouse: Path, spec_path: Path) -> tuple[str, bool]:
-    """Fit ``spec_path`` when the warehouse holds rows in its panel relation, else skip it.
-
-    For specs on marts that only real yearbook files fill (``knowledge_production.yml`` on
-    ``marts.fct_innovation_indicators``): a warehouse without them gets a one-line note and no
-    results rows, so the demo build's results stay as they are.
-    """
+    """Fit ``spec_path`` when its panel relation holds rows with every one of its variables, else
+    skip it with a one-line note and write no results rows: the paper's panel is empty in a
+    warehouse of real downloads, the real-data mart (``knowledge_production.yml`` on
+    ``marts.fct_innovation_indicators``) in the demo's."""
     import duckdb
 
     from estimation.run import panel_row_count
@@ -138,26 +136,26 @@ def estimate_if_present(warehouse: Path, spec_path: Path) -> tuple[str, bool]:
         columns = {v.column for t in spec.tables for c in t.columns for v in c.variables}
         rows = panel_row_count(con, spec.panel.relation, columns)
     if not rows:
-        state = "is absent" if rows is None else "has no rows with " + ", ".join(sorted(columns))
+        state = (
+            "is absent"
+            if rows is None
+            else f"has no row where {', '.join(sorted(columns))} are all present (the loaded "
+            "tables print them for different years, or not at all)"
+        )
         return f"skipped {spec_path.name}: {spec.panel.relation} {state}", True
     return fit_estimates(warehouse, spec=spec)
 
 
-def estimate_all(warehouse: Path, *, paper: bool = True) -> tuple[str, bool]:
-    """The paper's tables (when ``paper``: the estimation panel has rows), then each of
-    :data:`OPTIONAL_SPECS` whose relation holds rows."""
-    if paper:
-        summary, ok = fit_estimates(warehouse)
-    else:
-        summary = (
-            "skipped Tables 1–8: marts.fct_estimation_panel is empty (the tables it reads are "
-            "not loaded)"
-        )
-        ok = True
-    for spec_path in OPTIONAL_SPECS:
-        extra_summary, extra_ok = estimate_if_present(warehouse, spec_path)
-        summary, ok = f"{summary}\n{extra_summary}", ok and extra_ok
-    return summary, ok
+def estimate_all(warehouse: Path) -> tuple[str, bool]:
+    """The paper's Tables 1–8, then each of :data:`OPTIONAL_SPECS`, each fitted when its panel
+    relation holds rows with its variables (a warehouse of real downloads has no paper panel, the
+    demo warehouse no knowledge-production data) and skipped with a one-line note otherwise."""
+    summaries, ok = [], True
+    for spec_path in (DEFAULT_SPEC, *OPTIONAL_SPECS):
+        summary, fitted_ok = estimate_if_present(warehouse, spec_path)
+        summaries.append(summary)
+        ok = ok and fitted_ok
+    return "\n".join(summaries), ok
 
 
 def build(
@@ -189,9 +187,7 @@ def build(
         report.coverage, report.mart_rows = warehouse_summary(work)
         if estimate:
             t0 = time.perf_counter()
-            report.estimate_summary, report.estimate_ok = estimate_all(
-                work, paper=bool(report.mart_rows.get("fct_estimation_panel"))
-            )
+            report.estimate_summary, report.estimate_ok = estimate_all(work)
             timings["estimate"] = time.perf_counter() - t0
     report.timings = timings
     return report

@@ -67,7 +67,10 @@ def test_build_skips_the_spec_without_rows(tmp_path, panel, frame):
     wh = make_warehouse(tmp_path / "kp.duckdb", data)
     summary, ok = estimate_if_present(wh, KNOWLEDGE_PRODUCTION_SPEC)
     assert ok
-    with_vars = "has no rows with patent_grants, rd_expenditure, rd_personnel_fte"
+    with_vars = (
+        "has no row where patent_grants, rd_expenditure, rd_personnel_fte are all present (the "
+        "loaded tables print them for different years, or not at all)"
+    )
     state = "is absent" if frame is None else with_vars
     assert summary == f"skipped knowledge_production.yml: {RELATION} {state}"
     assert "\n" not in summary
