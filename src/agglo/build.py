@@ -136,11 +136,13 @@ def estimate_if_present(warehouse: Path, spec_path: Path) -> tuple[str, bool]:
         columns = {v.column for t in spec.tables for c in t.columns for v in c.variables}
         rows = panel_row_count(con, spec.panel.relation, columns)
     if not rows:
+        few = len(columns) <= 5
+        needed = ", ".join(sorted(columns)) if few else f"its {len(columns)} variables"
         state = (
             "is absent"
             if rows is None
-            else f"has no row where {', '.join(sorted(columns))} are all present (the loaded "
-            "tables print them for different years, or not at all)"
+            else f"has no row where {needed} are all present (the loaded tables print them for "
+            "different years, or not at all)"
         )
         return f"skipped {spec_path.name}: {spec.panel.relation} {state}", True
     return fit_estimates(warehouse, spec=spec)
