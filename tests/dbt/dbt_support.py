@@ -135,7 +135,18 @@ def publish_unchecked(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     way, so that the dbt tests — the second line of defence — are shown to catch it.
     """
     now = datetime.now(UTC).replace(tzinfo=None)
-    warehouse.publish(con, str(path), file_hash(path), parse_file(path), now)
+    result = parse_file(path)
+    # it replaces the edition already loaded (the demo file it was made from), as a corrected
+    # download of the same table-year would once the original is unloaded
+    for year, vintage in (
+        result.records[["data_year", "vintage"]].drop_duplicates().itertuples(index=False)
+    ):
+        for table in ("raw.records", "raw.load_log"):
+            con.execute(
+                f"DELETE FROM {table} WHERE table_id = ? AND data_year = ? AND vintage = ?",
+                [result.table.table_id, int(year), int(vintage)],
+            )
+    warehouse.publish(con, str(path), file_hash(path), result, now)
 
 
 def copy_warehouse(source: Path, target: Path) -> Path:

@@ -46,11 +46,13 @@ def _insert(con) -> None:
              source, cell, vintage, f"hash{vintage}"],
         )  # fmt: skip
     for year in (2018, 2019, 2020):
-        con.execute(
-            "insert into raw.load_log values (?, ?, ?, ?, 1, 1, ?)",
-            [f"st-yearbook/rd-intensity/{max(2019, year)}.xls", "hash", TABLE, year,
-             datetime(2026, 1, 1)],
-        )  # fmt: skip
+        for vintage in (2019, 2021):
+            con.execute(
+                "insert into raw.load_log (file_path, file_hash, table_id, data_year, vintage,"
+                " n_records, n_provinces, loaded_at) values (?, ?, ?, ?, ?, 1, 1, ?)",
+                [f"st-yearbook/rd-intensity/{vintage}.xls", f"hash{vintage}", TABLE, year,
+                 vintage, datetime(2026, 1, 1)],
+            )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
