@@ -49,7 +49,7 @@ from agglo.errors import AggloError
 from agglo.ingest.catalog import Catalog
 from agglo.ingest.parse import RECORD_COLUMNS as PARSED_COLUMNS
 from agglo.quality import GateReport
-from agglo.quality.frames import NEIGHBOUR_COLUMNS, _half_unit
+from agglo.quality.frames import NEIGHBOUR_COLUMNS, half_unit
 
 # raw.records holds the parser's tidy records (the contract) plus the file's content hash.
 _NOT_VARCHAR = {
@@ -280,7 +280,7 @@ def _agree(a, b, raw_a, raw_b) -> bool:
     a_missing, b_missing = pd.isna(a), pd.isna(b)
     if a_missing or b_missing:
         return bool(a_missing and b_missing)
-    tolerance = max(_half_unit(raw_a), _half_unit(raw_b)) + 1e-9 * max(abs(a), abs(b))
+    tolerance = max(half_unit(raw_a), half_unit(raw_b)) + 1e-9 * max(abs(a), abs(b))
     return abs(float(a) - float(b)) <= tolerance
 
 

@@ -36,7 +36,7 @@ def _decimals(raw: str | None) -> int:
     return max(0, -exp) if isinstance(exp, int) else 0
 
 
-def _half_unit(raw: str | None) -> float:
+def half_unit(raw: str | None) -> float:
     """Half a unit of the last printed digit of a cell's text (``'827.70'`` → 0.005)."""
     return 0.5 * 10 ** -_decimals(raw)
 
@@ -133,7 +133,7 @@ def build_totals(rec: pd.DataFrame, rules: TableRules, rd: RefData) -> pd.DataFr
                 continue
             valued = covered[covered["value"].notna()]
             psum = float(valued["value"].sum())
-            rounding = sum(_half_unit(c) for c in [*valued["value_raw"], cell["value_raw"]])
+            rounding = sum(half_unit(c) for c in [*valued["value_raw"], cell["value_raw"]])
             rounding += 1e-9 * abs(value)  # float noise of stored sums (183277121.29999998)
             allowed = rounding + rules.total_relative_tolerance * abs(value)
             gap = psum - float(value)
@@ -276,7 +276,7 @@ def build_frames(
         gap = None
         if total is not None and not valued.empty and table.row_key == "province" and additive:
             cells = list(valued["value_raw"]) + [nat["value_raw"].iloc[0]]
-            rounding = sum(_half_unit(c) for c in cells)
+            rounding = sum(half_unit(c) for c in cells)
             allowed = rounding + rules.total_relative_tolerance * abs(total)
             gap = abs(psum - total) - allowed
             if _documented(rules, year, industry, indicator, "national", psum - total, rounding):
