@@ -335,7 +335,7 @@ def test_text_time_index_is_refused(abdata):
 def test_singular_design_names_collinear_terms(abdata):
     data = abdata.assign(w2=2.0 * abdata["w"])
     spec = {**SYS_SPEC, "exog": ["w", "w2", "k"], "iv_instruments": ["k", "w2"]}
-    with pytest.raises(ValueError, match=r"Singular design.*\['w', 'w2'\] are collinear"):
+    with pytest.raises(ValueError, match=r"Singular design.*w, w2 are collinear"):
         DynamicPanelGMM(data, **spec).fit()
 
 
