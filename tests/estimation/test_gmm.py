@@ -341,7 +341,7 @@ def test_singular_design_names_collinear_terms(abdata):
 
 def test_time_invariant_regressor_in_difference_gmm(abdata):
     spec = {**SYS_SPEC, "exog": ["w", "k", "ind"], "iv_instruments": ["k", "ind"], "system": False}
-    with pytest.raises(ValueError, match=r"\['ind'\] are zero.*differenced away"):
+    with pytest.raises(ValueError, match=r"regressor\(s\) ind are zero.*differenced away"):
         DynamicPanelGMM(abdata, **spec).fit()
 
 
