@@ -179,7 +179,8 @@ def test_cli_errors_are_printed_without_a_traceback(tmp_path, capsys):
 
 
 def test_cli_tables_without_estimates_shows_the_published_values(tmp_path, capsys):
-    assert main(["tables", "--warehouse", str(tmp_path / "none.duckdb"), "--table", "2"]) == 0
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    assert main(["tables", "--warehouse", str(tmp_path / "empty.duckdb"), "--table", "2"]) == 0
     captured = capsys.readouterr()
     assert "showing published values" in captured.err
     assert "0.219***" in captured.out and "—" in captured.out
