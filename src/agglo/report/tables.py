@@ -14,7 +14,9 @@ failed says ``failed`` and its reason is in the notes under the table, with ever
 caveat (the ``note`` column of the published values: Table 5's misprinted FE observation counts)
 gets a marker ``[a]`` and the caveat as a note (:class:`PaperCaveats`). :func:`render_tables` /
 :func:`write_tables` give all tables as one Markdown or LaTeX document (``agglo tables``), opened
-by :data:`SIMULATED_NOTE` when the estimates come from the demo data.
+by :data:`SIMULATED_NOTE` when the estimates come from the demo data, each table noting the
+specification choices that concern it and the document ending with all of them
+(:func:`choices_rows`, from the spec's ``choices:``; the report shows the same rows).
 
 **Ours alone** (:func:`ours_grid`, ``agglo tables --layout ours``): one column per model, as
 Stata's ``esttab`` prints them: ``(1) FE east``, coefficient with stars over its statistic, then
@@ -39,6 +41,7 @@ from agglo import paths
 from agglo.errors import AggloError
 from agglo.report import agreement as ag
 from agglo.warehouse import connect_read_only
+from estimation.choices import Choice
 from estimation.published import load_published
 from estimation.spec import CONST, Spec, load_spec
 
@@ -309,7 +312,17 @@ def to_markdown(grid: pd.DataFrame, title: str, notes: Sequence[str], legend: st
     return "\n".join(lines) + "\n"
 
 
-_LATEX_ESCAPES = {"_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "×": r"$\times$", "→": r"$\to$"}
+_LATEX_ESCAPES = {
+    "_": r"\_",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "×": r"$\times$",
+    "→": r"$\to$",
+    "−": r"$-$",
+    "–": "--",
+    "²": r"\textsuperscript{2}",
+}
 
 
 def latex_escape(text: str) -> str:
@@ -381,7 +394,10 @@ def render_tables(
             grid, notes = table_grid(number, estimates, models, spec=spec, published=published)
         kinds = estimates.loc[estimates["table"] == number, "stat_kind"].dropna()
         title = f"Table {number}. {spec.table(number).title}"
+        notes = [*notes, *choices_note(spec, number)]
         parts.append(render(grid, title, notes, notes_text(kinds, layout)))
+    numbers = list(tables or spec.table_numbers)
+    parts.append(choices_markdown(spec, numbers) if fmt == "md" else choices_latex(spec, numbers))
     return "\n".join(parts)
 
 
@@ -511,7 +527,7 @@ def build_table(
         number=number,
         title=f"Table {number}. {table.title}",
         grid=grid,
-        notes=notes,
+        notes=[*notes, *choices_note(spec, number)],
         legend=notes_text(kinds),
         full=full,
         status=status,
@@ -591,3 +607,90 @@ def diagnostics_frame(models: pd.DataFrame) -> pd.DataFrame:
     for test in ("ar2", "sargan", "hansen", "hausman"):
         out[f"{test}_rejects"] = out[f"{test}_p"].map(ag.rejects)
     return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------ specification choices
+
+CHOICES_TITLE = "Specification choices"
+CHOICES_INTRO = (
+    "What the paper says (its words, with the line of zhang-agglomeration-innovation.txt), what we "
+    "do and why, for every choice behind the tables; from the choices section of the spec file "
+    "(estimation/specs/paper.yml), like results.spec_choices."
+)
+
+
+def choice_scope(choice: Choice) -> str:
+    """Where a choice applies, for a reader: ``Tables 5, 8; FE; east, central, west``."""
+    label = "Table" if len(choice.tables) == 1 else "Tables"
+    parts = [f"{label} {', '.join(str(t) for t in choice.tables)}"]
+    if choice.estimators is not None:
+        parts.append(", ".join(ESTIMATOR_LABELS.get(e, e) for e in choice.estimators))
+    parts += [", ".join(v) for v in (choice.industries, choice.regions) if v is not None]
+    return "; ".join(parts)
+
+
+def _choices_of(spec: Spec, tables: Iterable[int] | None) -> list[Choice]:
+    numbers = set(spec.table_numbers if tables is None else tables)
+    return [c for c in spec.choices if numbers & set(c.tables)]
+
+
+def choices_note(spec: Spec, number: int) -> list[str]:
+    """The note under a table naming its choices (none when the spec lists none for it)."""
+    topics = [c.topic for c in _choices_of(spec, [number])]
+    if not topics:
+        return []
+    return [f"{CHOICES_TITLE} for this table (each explained there): " + "; ".join(topics) + "."]
+
+
+def choices_rows(spec: Spec, tables: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """One row per choice concerning the given tables (default all): what the report shows."""
+    return [
+        {
+            "id": c.id,
+            "topic": c.topic,
+            "scope": choice_scope(c),
+            "paper": [{"lines": q.lines, "quote": q.quote} for q in c.paper],
+            "ours": c.ours,
+            "why": c.why,
+        }
+        for c in _choices_of(spec, tables)
+    ]
+
+
+def choices_table_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows of :func:`choices_rows` as a Markdown table."""
+    lines = ["| choice | applies to | the paper | ours | why |", "|---|---|---|---|---|"]
+    for r in rows:
+        paper = "<br>".join(f"{q['lines']}: 「{q['quote']}」" for q in r["paper"])
+        cells = [r["topic"], r["scope"], paper, r["ours"], r["why"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def choices_markdown(spec: Spec, tables: Iterable[int] | None = None) -> str:
+    """The choices as a Markdown table under a level-3 heading (empty when there are none)."""
+    rows = choices_rows(spec, tables)
+    if not rows:
+        return ""
+    return f"### {CHOICES_TITLE}\n\n{CHOICES_INTRO}\n\n" + choices_table_markdown(rows)
+
+
+def choices_latex(spec: Spec, tables: Iterable[int] | None = None) -> str:
+    """The choices as a LaTeX description list (the quotes are Chinese: xelatex with xeCJK)."""
+    rows = choices_rows(spec, tables)
+    if not rows:
+        return ""
+    lines = [
+        rf"\subsection*{{{CHOICES_TITLE}}}",
+        latex_escape(CHOICES_INTRO),
+        r"\begin{description}",
+    ]
+    for r in rows:
+        paper = "; ".join(f"{q['lines']}: 「{q['quote']}」" for q in r["paper"])
+        lines.append(
+            rf"\item[{latex_escape(r['topic'])}] ({latex_escape(r['scope'])}) "
+            rf"\emph{{Paper:}} {latex_escape(paper)} \emph{{Ours:}} {latex_escape(r['ours'])} "
+            rf"\emph{{Why:}} {latex_escape(r['why'])}"
+        )
+    lines.append(r"\end{description}")
+    return "\n".join(lines) + "\n"
