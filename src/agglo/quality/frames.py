@@ -7,7 +7,11 @@
 * ``groups``: one row per (data year, industry, indicator): distinct provinces, the province sum
   against the printed national total (``total_gap``: how far beyond the reconciliation tolerance
   they miss), and the years the file name and title rows print (read by the ingest layer);
-* ``rows``: one row per printed row, the indicators of the ``not_above`` pairs side by side.
+* ``rows``: one row per printed row and ``not_above`` pair (A, B), the pair's values side by side
+  (``a_value``, ``b_value``; base units).
+
+Bounds, expected provinces and the other per-table rules are columns, so that one expectation
+covers the rows of every table (:mod:`agglo.quality.suite`).
 
 The reconciliation tolerance is the rule dbt's ``int_national_totals_reconciled`` applies too: half
 a unit of the last printed digit of every province cell and of the national cell, plus
@@ -24,6 +28,10 @@ from agglo.ingest.parsed import ParsedFile
 from agglo.quality.rules import TableRules
 from agglo.refdata import RefData
 
+PAIR_COLUMNS = [
+    "source_sheet", "source_row", "name_raw", "data_year", "pair", "a_name", "b_name", "a_value",
+    "b_value",
+]  # fmt: skip
 NEIGHBOUR_COLUMNS = ["province_code", "industry_code", "indicator", "data_year", "value", "unit"]
 
 
@@ -86,6 +94,23 @@ def _belt_scheme(rec: pd.DataFrame, rd: RefData) -> tuple[str | None, set[str]]:
     return best, belts
 
 
+# the columns the per-group loops below read
+_GROUP_COLUMNS = [
+    "data_year", "industry_code", "indicator", "entity_kind", "province_code", "aggregate_code",
+    "value", "value_raw", "value_flag", "unit", "vintage", "source_cell", "source_sheet",
+    "source_row",
+]  # fmt: skip
+
+
+def _for_groups(rec: pd.DataFrame) -> pd.DataFrame:
+    """The columns the per-group loops read, text as plain Python objects: selecting rows of
+    Arrow-backed text columns costs a pyarrow call per column and selection, which made these
+    loops the gate's largest cost once Great Expectations ran once per load."""
+    work = rec[[c for c in _GROUP_COLUMNS if c in rec]]
+    text = [c for c in work if pd.api.types.is_string_dtype(work[c])]
+    return work.astype(dict.fromkeys(text, object))
+
+
 def build_totals(rec: pd.DataFrame, rules: TableRules, rd: RefData) -> pd.DataFrame:
     """One row per printed total (全国 and each belt) × data year × industry × indicator: the sum of
     the provinces it covers against the printed value.
@@ -104,6 +129,7 @@ def build_totals(rec: pd.DataFrame, rules: TableRules, rd: RefData) -> pd.DataFr
     ]  # fmt: skip
     if table.row_key != "province" or rec.empty:
         return pd.DataFrame(columns=columns)
+    rec = _for_groups(rec)
     scheme, belts = _belt_scheme(rec, rd)
     members = rd.belt_schemes.get(scheme, {})
     in_total = (rec["entity_kind"] == "out_of_scope") & rec["aggregate_code"].isin(
@@ -259,7 +285,7 @@ def build_frames(
     in_total = (rec["entity_kind"] == "out_of_scope") & rec["aggregate_code"].isin(
         table.national_total_includes
     )
-    for (year, industry, indicator), g in rec.groupby(keys, dropna=False, sort=True):
+    for (year, industry, indicator), g in _for_groups(rec).groupby(keys, dropna=False, sort=True):
         prov = g[g["entity_kind"] == "province"]
         nat = g[g["aggregate_code"] == "national"]
         present = set(prov["province_code"].dropna())
@@ -313,9 +339,12 @@ def build_frames(
             }
         )
     groups = pd.DataFrame(rows)
-    wide_cols = sorted({c for pair in rules.not_above for c in pair})
+    groups["expected_provinces"] = rules.expected_provinces
+    # one row per printed row and not_above pair: the pair's values side by side, so that one
+    # expectation covers every pair of every table
+    wanted = {c for pair in rules.not_above for c in pair}
     wide = (
-        rec[rec["indicator"].isin(wide_cols)]
+        rec[rec["indicator"].isin(wanted)]
         .pivot_table(
             index=["source_sheet", "source_row", "name_raw", "data_year"],
             columns="indicator",
@@ -324,10 +353,20 @@ def build_frames(
         )
         .reset_index()
     )
-    for col in wide_cols:
-        if col not in wide:
-            wide[col] = float("nan")
-        wide[col] = wide[col].astype("float64")
+    pairs = [
+        wide[["source_sheet", "source_row", "name_raw", "data_year"]].assign(
+            pair=f"{a}<={b}",
+            a_name=a,
+            b_name=b,
+            a_value=wide[a] if a in wide else float("nan"),
+            b_value=wide[b] if b in wide else float("nan"),
+        )
+        for a, b in rules.not_above
+        if not wide.empty
+    ]
+    pairs = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=PAIR_COLUMNS)
+    for col in ("a_value", "b_value"):
+        pairs[col] = pairs[col].astype("float64")
     for col in ("file_name_year", "title_year"):
         groups[col] = groups[col].astype("Int64") if not groups.empty else groups.get(col)
     for col in (
@@ -340,4 +379,4 @@ def build_frames(
     ):
         if col in groups:
             groups[col] = pd.to_numeric(groups[col], errors="coerce").astype("float64")
-    return rec, groups, wide
+    return rec, groups, pairs[PAIR_COLUMNS]
