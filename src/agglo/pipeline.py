@@ -34,6 +34,7 @@ from agglo.errors import AggloError
 from agglo.ingest.catalog import Catalog, load_catalog
 from agglo.ingest.files import discover, display_path, file_hash, stored_file
 from agglo.ingest.parsed import ParsedFile, parse_path
+from agglo.quality.frames import NEIGHBOUR_COLUMNS
 from agglo.quality.results import warnings_text
 
 
@@ -102,57 +103,160 @@ def _file_records(parsed: ParsedFile) -> pd.DataFrame:
     return parsed.records.assign(source_file=parsed.rel)
 
 
-def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
-    """Parse, check and publish (or reject) one file, in the warehouse ``con`` writes to."""
+@dataclass
+class _Candidate:
+    """A parsed file on its way through the gate (or one that failed to parse: ``failed``)."""
+
+    rel: str
+    digest: str | None
+    parsed: ParsedFile | None = None
+    failed: quality.GateReport | None = None
+    note: str = ""
+    match: wh.EditionMatch | None = None
+    report: quality.GateReport | None = None
+    assumed: list[int] = field(default_factory=list)  # earlier files its verdict assumed to pass
+
+
+def _views(con, c: _Candidate, earlier: list[_Candidate]):
+    """(held, neighbours) of ``c`` as a load one file at a time would see them: the warehouse with
+    the ``earlier`` files of the load (those that pass, same table) published in it."""
+    table_id, parsed = c.parsed.table.table_id, c.parsed
+    gone = [e.rel for e in earlier]  # publishing a file replaces what it held before
+    held = wh.held_records(con, c.rel, table_id, parsed.result.vintages, exclude=gone)
+    neighbours = wh.neighbouring_values(con, table_id, c.rel, parsed.data_years, exclude=gone)
+    if earlier:
+        new = [e.match.new for e in earlier]
+        held = pd.concat([held, *(n[wh.HELD_COLUMNS] for n in new)], ignore_index=True)
+        years = parsed.data_years
+        wanted = {y + d for y in years for d in (-1, 1)} - set(years)
+        near = [
+            n.loc[
+                (n["entity_kind"] == "province") & n["value"].notna() & n["data_year"].isin(wanted),
+                NEIGHBOUR_COLUMNS,
+            ]
+            for n in new
+        ]
+        neighbours = pd.concat([neighbours, *near], ignore_index=True)
+    return held, neighbours
+
+
+def _judge(con, cands: list[_Candidate]) -> None:
+    """The gate's verdict on each parsed file, as a load taking them one at a time in this order
+    would give it (each file judged against the warehouse and the files before it that pass), in
+    as few Great Expectations runs as the verdicts allow.
+
+    Every file is first judged assuming the files before it pass: one run. A file rejected makes
+    the verdicts of the later files of its table that assumed otherwise void; those are judged
+    again, in one run, until every verdict stands (usually one run, two when a file is rejected).
+    """
+    todo = [i for i, c in enumerate(cands) if c.failed is None]
+    passed: dict[int, bool] = {}
+    while todo:
+        inputs = []
+        for i in todo:
+            c = cands[i]
+            table_id = c.parsed.table.table_id
+            before = [
+                j
+                for j in range(i)
+                if passed.get(j, j in todo)
+                and cands[j].failed is None
+                and cands[j].parsed.table.table_id == table_id
+            ]
+            c.assumed = [j for j in before if j not in passed]
+            held, neighbours = _views(con, c, [cands[j] for j in before])
+            c.match = wh.compare_edition(_file_records(c.parsed), held)
+            inputs.append(quality.GateInput(c.parsed, c.digest, neighbours, c.match.conflict))
+        for i, report in zip(todo, quality.validate_many(inputs), strict=True):
+            cands[i].report = report
+        again = []
+        for i in todo:  # in load order: a verdict stands when what it assumed came true
+            if all(passed.get(j) is True for j in cands[i].assumed):
+                passed[i] = cands[i].report.ok
+            else:
+                again.append(i)
+        todo = again
+
+
+def _prepare(con, path: Path, catalog: Catalog, flush) -> FileOutcome | _Candidate:
+    """Hash and parse a file to load; ``unchanged`` when its content is loaded already."""
     rel = display_path(path)
     digest = file_hash(path)
     if wh.is_loaded(con, rel, digest):
         return FileOutcome(rel, "unchanged")
-    moved_note = ""
+    note = ""
     if wh.dependents(con, rel):  # a changed file whose copy other files rely on: move it first
+        flush()  # after the files before it, as a load one file at a time would
         moved = [o.path for o in remove_loaded(con, [rel], catalog) if o.status == "loaded"]
-        moved_note = f"the cells its earlier version shared are now kept from {', '.join(moved)}"
+        note = f"the cells its earlier version shared are now kept from {', '.join(moved)}"
     try:
         parsed = parse_path(path, catalog, rel)
         if not parsed.data_years:
             raise AggloError("no records found", file=rel)
     except AggloError as exc:
-        report = quality.failure_report(rel, digest, "file_parses", str(exc))
-        wh.reject(con, report)
-        return FileOutcome(rel, "rejected", message=report.message(), note=moved_note)
+        failed = quality.failure_report(rel, digest, "file_parses", str(exc))
+        return _Candidate(rel, digest, failed=failed, note=note)
+    return _Candidate(rel, digest, parsed, note=note)
+
+
+def _conclude(con, c: _Candidate) -> FileOutcome:
+    """Publish a file that passed the gate, or record its rejection."""
+    if c.failed is not None:
+        wh.reject(con, c.failed)
+        return FileOutcome(c.rel, "rejected", message=c.failed.message(), note=c.note)
+    report, parsed = c.report, c.parsed
     table_id, years = parsed.table.table_id, parsed.data_years
-    match = wh.compare_edition(
-        _file_records(parsed), wh.held_records(con, rel, table_id, parsed.result.vintages)
-    )
-    report = quality.validate(
-        parsed,
-        digest=digest,
-        neighbours=wh.neighbouring_values(con, table_id, rel, years),
-        conflict=match.conflict,
-    )
     if not report.ok:
         wh.reject(con, report)
         return FileOutcome(
-            rel,
+            c.rel,
             "rejected",
             table_id,
             years,
             message=report.message(),
             gate_seconds=report.seconds,
-            note=moved_note,
+            note=c.note,
         )
     now = datetime.now(UTC).replace(tzinfo=None)
-    years = wh.publish(con, rel, digest, parsed.result, now, report=report)
+    years = wh.publish(con, c.rel, c.digest, parsed.result, now, report=report)
     return FileOutcome(
-        rel,
+        c.rel,
         "loaded",
         table_id,
         years,
         len(parsed.records),
         gate_seconds=report.seconds,
         warnings=_warnings_text(report),
-        note="; ".join(filter(None, [moved_note, _duplicate_note(match)])),
+        note="; ".join(filter(None, [c.note, _duplicate_note(c.match)])),
     )
+
+
+def load_files(con, files: list[Path], catalog: Catalog, advance=None) -> list[FileOutcome]:
+    """Parse, check and publish (or reject) files, in the warehouse ``con`` writes to.
+
+    The files are parsed one by one, then gated together (:func:`_judge`: one GE run for all) and
+    published or rejected in order. ``advance``: called after each file is parsed.
+    """
+    slots: list[FileOutcome | _Candidate] = []
+
+    def flush() -> None:
+        batch = [s for s in slots if isinstance(s, _Candidate)]
+        _judge(con, batch)
+        for k, s in enumerate(slots):
+            if isinstance(s, _Candidate):
+                slots[k] = _conclude(con, s)
+
+    for path in files:
+        slots.append(_prepare(con, path, catalog, flush))
+        if advance is not None:
+            advance(path)
+    flush()
+    return slots
+
+
+def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
+    """Parse, check and publish (or reject) one file, in the warehouse ``con`` writes to."""
+    return load_files(con, [path], catalog)[0]
 
 
 def remove_loaded(con, rels: list[str], catalog: Catalog) -> list[FileOutcome]:
@@ -228,14 +332,15 @@ def load_paths(
                 from rich.progress import Progress
 
                 with Progress(transient=True) as bar:
-                    task = bar.add_task("loading yearbook files", total=len(files))
-                    for path in files:
-                        bar.update(task, description=f"loading {path.name}")
-                        report.outcomes.append(load_file(con, path, catalog))
+                    task = bar.add_task("reading yearbook files", total=len(files))
+
+                    def advance(path: Path) -> None:
+                        bar.update(task, description=f"read {path.name}")
                         bar.advance(task)
+
+                    report.outcomes.extend(load_files(con, files, catalog, advance))
             else:
-                for path in files:
-                    report.outcomes.append(load_file(con, path, catalog))
+                report.outcomes.extend(load_files(con, files, catalog))
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -301,36 +406,41 @@ def unload_paths(
     return report
 
 
+def _check_candidate(path: Path, catalog: Catalog, rel: str) -> _Candidate:
+    """Parse a file to check; a parse failure is a failed ``file_parses``."""
+    try:
+        parsed = parse_path(path, catalog, rel)
+    except AggloError as exc:
+        return _Candidate(
+            rel, None, failed=quality.failure_report(rel, None, "file_parses", str(exc))
+        )
+    if parsed.records.empty:
+        failed = quality.failure_report(
+            rel, None, "file_parses", "no records found", parsed.table.table_id
+        )
+        return _Candidate(rel, None, failed=failed)
+    return _Candidate(rel, None, parsed)
+
+
+def check_files(files: list[Path], catalog: Catalog, con=None) -> list[quality.GateReport]:
+    """Parse and validate files without loading them, each judged against the warehouse ``con``
+    (or None: nothing to compare with) and the files before it that pass, as a load would judge
+    them (so that of two files of one edition that disagree, the second is rejected)."""
+    cands = [_check_candidate(path, catalog, display_path(path)) for path in files]
+    _judge(con, cands)
+    return [c.failed or c.report for c in cands]
+
+
 def check_file(
-    path: Path, catalog: Catalog, con=None, rel: str | None = None, pending=None
+    path: Path, catalog: Catalog, con=None, rel: str | None = None
 ) -> quality.GateReport:
     """Parse and validate one file without loading it; parse failures are a failed ``file_parses``.
 
     ``con``: a warehouse to compare with (year on year, other files of the same edition), or None.
-    ``pending``: records of files checked before this one in the same run, as if loaded (so that
-    two files of one edition are judged as a load would judge them); the file's records are added
-    to it when it passes.
     """
-    rel = rel or str(path)
-    try:
-        parsed = parse_path(path, catalog, rel)
-    except AggloError as exc:
-        return quality.failure_report(rel, None, "file_parses", str(exc))
-    if parsed.records.empty:
-        return quality.failure_report(
-            rel, None, "file_parses", "no records found", parsed.table.table_id
-        )
-    table_id = parsed.table.table_id
-    held = wh.held_records(con, rel, table_id, parsed.result.vintages)
-    if pending is not None:
-        earlier = [f[wh.HELD_COLUMNS] for f in pending if (f["table_id"] == table_id).any()]
-        held = pd.concat([held, *earlier], ignore_index=True) if earlier else held
-    match = wh.compare_edition(_file_records(parsed), held)
-    neighbours = wh.neighbouring_values(con, table_id, rel, parsed.data_years)
-    report = quality.validate(parsed, neighbours=neighbours, conflict=match.conflict)
-    if report.ok and pending is not None:
-        pending.append(match.new)
-    return report
+    c = _check_candidate(path, catalog, rel or str(path))
+    _judge(con, [c])
+    return c.failed or c.report
 
 
 def check_paths(targets: list[Path], *, warehouse: Path | None = None, out=None) -> int:
@@ -345,24 +455,21 @@ def check_paths(targets: list[Path], *, warehouse: Path | None = None, out=None)
     files = discover(list(targets) or [paths.raw_dir()])
     con = wh.open_read_only(warehouse)
     failed = warned = 0
-    pending: list = []
     try:
-        for path in files:
-            report = check_file(path, catalog, con=con, rel=display_path(path), pending=pending)
-            if report.ok:
-                status = f"ok ({warnings_text(report.warnings)})" if report.warnings else "ok"
-                print(
-                    f"{status:<8} {report.file} ({report.table_id} {report.data_years})", file=out
-                )
-                if report.warnings:
-                    print(report.message("warnings", header=False), file=out)
-                    warned += 1
-            else:
-                failed += 1
-                print(f"FAILED   {report.message()}", file=out)
+        reports = check_files(files, catalog, con)
     finally:
         if con is not None:
             con.close()
+    for report in reports:
+        if report.ok:
+            status = f"ok ({warnings_text(report.warnings)})" if report.warnings else "ok"
+            print(f"{status:<8} {report.file} ({report.table_id} {report.data_years})", file=out)
+            if report.warnings:
+                print(report.message("warnings", header=False), file=out)
+                warned += 1
+        else:
+            failed += 1
+            print(f"FAILED   {report.message()}", file=out)
     with_warnings = f" ({warned} with warnings)" if warned else ""
     print(f"{len(files) - failed} passed{with_warnings}, {failed} failed", file=out)
     return 1 if failed else 0

@@ -36,7 +36,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -355,14 +355,17 @@ def compare_edition(records: pd.DataFrame, held: pd.DataFrame) -> EditionMatch:
     return EditionMatch(new, n_shared, duplicate_of, None)
 
 
-def held_records(con, rel_path: str, table_id: str, vintages: list[int]) -> pd.DataFrame:
-    """What files other than ``rel_path`` hold of ``table_id`` in these vintages (editions)."""
+def held_records(
+    con, rel_path: str, table_id: str, vintages: list[int], exclude: Sequence[str] = ()
+) -> pd.DataFrame:
+    """What files other than ``rel_path`` (and ``exclude``) hold of ``table_id`` in these vintages
+    (editions)."""
     if con is None or not vintages:
         return pd.DataFrame(columns=HELD_COLUMNS)
     return con.execute(
         f"SELECT {', '.join(HELD_COLUMNS)} FROM raw.records WHERE table_id = ? "
-        "AND source_file <> ? AND list_contains(?, vintage)",
-        [table_id, rel_path, [int(v) for v in vintages]],
+        "AND NOT list_contains(?, source_file) AND list_contains(?, vintage)",
+        [table_id, [rel_path, *exclude], [int(v) for v in vintages]],
     ).df()
 
 
@@ -545,8 +548,11 @@ def is_loaded(con, rel_path: str, digest: str) -> bool:
     )
 
 
-def neighbouring_values(con, table_id: str, rel_path: str, years: list[int]) -> pd.DataFrame:
-    """Province values of the table in the years next to ``years``, from other files.
+def neighbouring_values(
+    con, table_id: str, rel_path: str, years: list[int], exclude: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Province values of the table in the years next to ``years``, from other files (not
+    ``exclude``).
 
     The reference frame of the gate's year-on-year check (columns ``NEIGHBOUR_COLUMNS``); empty
     without a warehouse (``con`` None).
@@ -556,9 +562,9 @@ def neighbouring_values(con, table_id: str, rel_path: str, years: list[int]) -> 
     wanted = sorted({y + d for y in years for d in (-1, 1)} - set(years))
     return con.execute(
         f"SELECT {', '.join(NEIGHBOUR_COLUMNS)} FROM raw.records WHERE table_id = ? "
-        "AND source_file <> ? AND entity_kind = 'province' AND value IS NOT NULL "
-        "AND list_contains(?, data_year)",
-        [table_id, rel_path, wanted],
+        "AND NOT list_contains(?, source_file) AND entity_kind = 'province' "
+        "AND value IS NOT NULL AND list_contains(?, data_year)",
+        [table_id, [rel_path, *exclude], wanted],
     ).df()
 
 

@@ -7,7 +7,11 @@
 * ``groups``: one row per (data year, industry, indicator): distinct provinces, the province sum
   against the printed national total (``total_gap``: how far beyond the reconciliation tolerance
   they miss), and the years the file name and title rows print (read by the ingest layer);
-* ``rows``: one row per printed row, the indicators of the ``not_above`` pairs side by side.
+* ``rows``: one row per printed row and ``not_above`` pair (A, B), the pair's values side by side
+  (``a_value``, ``b_value``; base units).
+
+Bounds, expected provinces and the other per-table rules are columns, so that one expectation
+covers the rows of every table (:mod:`agglo.quality.suite`).
 
 The reconciliation tolerance is the rule dbt's ``int_national_totals_reconciled`` applies too: half
 a unit of the last printed digit of every province cell and of the national cell, plus
@@ -18,12 +22,17 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pandas as pd
 
 from agglo.ingest.parsed import ParsedFile
 from agglo.quality.rules import TableRules
 from agglo.refdata import RefData
 
+PAIR_COLUMNS = [
+    "source_sheet", "source_row", "name_raw", "data_year", "pair", "a_name", "b_name", "a_value",
+    "b_value",
+]  # fmt: skip
 NEIGHBOUR_COLUMNS = ["province_code", "industry_code", "indicator", "data_year", "value", "unit"]
 
 
@@ -52,10 +61,29 @@ def _documented(rules: TableRules, year, industry, indicator, total, gap, roundi
     return False
 
 
-def _not_reported(members: pd.DataFrame, table) -> bool:
-    """True when a member's blank means not reported (catalog ``blank: not_reported``)."""
-    blanks = members[members["value_flag"] == "blank"]
-    return any(table.indicator(i).blank == "not_reported" for i in set(blanks["indicator"]))
+def _blank_not_reported(flags, indicators, table) -> bool:
+    """True when a member's blank means not reported (catalog ``blank: not_reported``); the
+    members' value flags and indicators as arrays."""
+    blanks = {i for f, i in zip(flags, indicators, strict=True) if f == "blank"}
+    return any(table.indicator(i).blank == "not_reported" for i in blanks)
+
+
+def _group_positions(work: pd.DataFrame, keys: list[str]) -> list[np.ndarray]:
+    """Row positions per group of ``keys``, in the order and with the rows in the order of
+    ``groupby(keys, dropna=False, sort=True)``: the loops below work on numpy arrays, not on a
+    frame per group (pandas' per-selection overhead made them the gate's largest cost)."""
+    if work.empty:
+        return []
+    codes = work.groupby(keys, dropna=False, sort=True).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+
+
+def _group_key(col: dict, first: int) -> tuple:
+    """(data year, industry, indicator) of a group as pandas' groupby names it (NaN industry)."""
+    industry = col["industry_code"][first]
+    industry = float("nan") if pd.isna(industry) else industry
+    return col["data_year"][first], industry, col["indicator"][first]
 
 
 def _belt_scheme(rec: pd.DataFrame, rd: RefData) -> tuple[str | None, set[str]]:
@@ -86,6 +114,23 @@ def _belt_scheme(rec: pd.DataFrame, rd: RefData) -> tuple[str | None, set[str]]:
     return best, belts
 
 
+# the columns the per-group loops below read
+_GROUP_COLUMNS = [
+    "data_year", "industry_code", "indicator", "entity_kind", "province_code", "aggregate_code",
+    "value", "value_raw", "value_flag", "unit", "vintage", "source_cell", "source_sheet",
+    "source_row",
+]  # fmt: skip
+
+
+def _for_groups(rec: pd.DataFrame) -> pd.DataFrame:
+    """The columns the per-group loops read, text as plain Python objects: selecting rows of
+    Arrow-backed text columns costs a pyarrow call per column and selection, which made these
+    loops the gate's largest cost once Great Expectations ran once per load."""
+    work = rec[[c for c in _GROUP_COLUMNS if c in rec]]
+    text = [c for c in work if pd.api.types.is_string_dtype(work[c])]
+    return work.astype(dict.fromkeys(text, object))
+
+
 def build_totals(rec: pd.DataFrame, rules: TableRules, rd: RefData) -> pd.DataFrame:
     """One row per printed total (全国 and each belt) × data year × industry × indicator: the sum of
     the provinces it covers against the printed value.
@@ -104,41 +149,51 @@ def build_totals(rec: pd.DataFrame, rules: TableRules, rd: RefData) -> pd.DataFr
     ]  # fmt: skip
     if table.row_key != "province" or rec.empty:
         return pd.DataFrame(columns=columns)
+    rec = _for_groups(rec)
     scheme, belts = _belt_scheme(rec, rd)
     members = rd.belt_schemes.get(scheme, {})
     in_total = (rec["entity_kind"] == "out_of_scope") & rec["aggregate_code"].isin(
         table.national_total_includes
     )
     rows = []
-    keys = ["data_year", "industry_code", "indicator"]
-    for (year, industry, indicator), g in rec.groupby(keys, dropna=False, sort=True):
-        unit = g["unit"].iloc[0]
+    col = {c: rec[c].to_numpy() for c in rec}
+    nan_value = pd.isna(col["value"])
+    covers = in_total.to_numpy()
+    belt_of = np.array([members.get(c) for c in col["province_code"]], dtype=object)
+    for g in _group_positions(rec, ["data_year", "industry_code", "indicator"]):
+        first = g[0]
+        year, industry, indicator = _group_key(col, first)
+        unit = col["unit"][first]
         if unit in rd.units and not rd.units[unit].is_additive:
             continue
-        prov = g[g["entity_kind"] == "province"]
+        prov = g[col["entity_kind"][g] == "province"]
         blank_zero = table.indicator(indicator).blank == "zero"
         for total in ["national", *sorted(belts)]:
-            printed = g[g["aggregate_code"] == total]
-            if printed.empty:
+            printed = g[col["aggregate_code"][g] == total]
+            if not len(printed):
                 continue
-            cell = printed.iloc[0]
+            cell = printed[0]
             if total == "national":
-                covered = pd.concat([prov, g[in_total.loc[g.index]]])
+                covered = np.concatenate([prov, g[covers[g]]])
             else:
-                covered = prov[prov["province_code"].map(members) == total]
-            value = cell["value"]
-            if pd.isna(value) and cell["value_flag"] == "blank" and blank_zero:
+                covered = prov[belt_of[prov] == total]
+            value = col["value"][cell]
+            if pd.isna(value) and col["value_flag"][cell] == "blank" and blank_zero:
                 value = 0.0  # a blank subtotal of blank provinces (东北地区 with nothing)
-            if pd.isna(value) or covered.empty:
+            if pd.isna(value) or not len(covered):
                 continue
-            valued = covered[covered["value"].notna()]
-            psum = float(valued["value"].sum())
-            rounding = sum(half_unit(c) for c in [*valued["value_raw"], cell["value_raw"]])
+            valued = covered[~nan_value[covered]]
+            psum = float(col["value"][valued].sum())
+            rounding = sum(
+                half_unit(c) for c in [*col["value_raw"][valued], col["value_raw"][cell]]
+            )
             rounding += 1e-9 * abs(value)  # float noise of stored sums (183277121.29999998)
             allowed = rounding + rules.total_relative_tolerance * abs(value)
             gap = psum - float(value)
             documented = _documented(rules, year, industry, indicator, total, gap, rounding)
-            unknown = _not_reported(covered, table)
+            unknown = _blank_not_reported(
+                col["value_flag"][covered], col["indicator"][covered], table
+            )
             rows.append(
                 {
                     "data_year": int(year),
@@ -147,9 +202,9 @@ def build_totals(rec: pd.DataFrame, rules: TableRules, rd: RefData) -> pd.DataFr
                     "total": total,
                     "kind": "national" if total == "national" else "belt",
                     "belt_scheme": scheme if total != "national" else None,
-                    "total_cell": cell["source_cell"],
-                    "source_sheet": cell["source_sheet"],
-                    "source_row": int(cell["source_row"]),
+                    "total_cell": col["source_cell"][cell],
+                    "source_sheet": col["source_sheet"][cell],
+                    "source_row": int(col["source_row"][cell]),
                     "printed_total": float(value),
                     "member_sum": psum,
                     "gap": gap,
@@ -259,42 +314,48 @@ def build_frames(
     in_total = (rec["entity_kind"] == "out_of_scope") & rec["aggregate_code"].isin(
         table.national_total_includes
     )
-    for (year, industry, indicator), g in rec.groupby(keys, dropna=False, sort=True):
-        prov = g[g["entity_kind"] == "province"]
-        nat = g[g["aggregate_code"] == "national"]
-        present = set(prov["province_code"].dropna())
-        valued = pd.concat([prov, g[in_total.loc[g.index]]])
-        valued = valued[valued["value"].notna()]
-        psum = float(valued["value"].sum()) if not valued.empty else float("nan")
-        total = (
-            float(nat["value"].iloc[0]) if not nat.empty and nat["value"].notna().any() else None
-        )
+    work = _for_groups(rec)
+    col = {c: work[c].to_numpy() for c in work}
+    nan_value = pd.isna(col["value"])
+    covers = in_total.to_numpy()
+    nan = float("nan")
+    for g in _group_positions(work, keys):
+        first = g[0]
+        year, industry, indicator = _group_key(col, first)
+        is_prov = col["entity_kind"][g] == "province"
+        prov = g[is_prov]
+        nat = g[col["aggregate_code"][g] == "national"]
+        present = {c for c in col["province_code"][prov] if not pd.isna(c)}
+        valued = np.concatenate([prov, g[covers[g]]])
+        valued = valued[~nan_value[valued]]
+        psum = float(col["value"][valued].sum()) if len(valued) else nan
+        total = float(col["value"][nat[0]]) if len(nat) and not nan_value[nat].all() else None
         rule = inds.get(indicator)
-        unit = (nat if not nat.empty else g)["unit"].iloc[0]
+        unit = col["unit"][nat[0] if len(nat) else first]
         # rates, percentages, per-person values are not sums (is_additive, ref_unit_factors seed)
         additive = units[unit].is_additive if unit in units else True
         gap = None
-        if total is not None and not valued.empty and table.row_key == "province" and additive:
-            cells = list(valued["value_raw"]) + [nat["value_raw"].iloc[0]]
+        if total is not None and len(valued) and table.row_key == "province" and additive:
+            cells = [*col["value_raw"][valued], col["value_raw"][nat[0]]]
             rounding = sum(half_unit(c) for c in cells)
             allowed = rounding + rules.total_relative_tolerance * abs(total)
             gap = abs(psum - total) - allowed
             if _documented(rules, year, industry, indicator, "national", psum - total, rounding):
                 gap = None  # a gap the yearbook really prints, explained in printed_gaps
-            if _not_reported(g[g["entity_kind"] == "province"], table):
+            if _blank_not_reported(col["value_flag"][prov], col["indicator"][prov], table):
                 gap = None  # a province's blank is unknown, not 0: nothing to reconcile
         f = (
-            factor(nat["unit"].iloc[0])
+            factor(col["unit"][nat[0]])
             if total is not None
-            else factor(valued["unit"].iloc[0] if not valued.empty else None)
+            else factor(col["unit"][valued[0]] if len(valued) else None)
         )
         # the printed national total, else (for additive indicators) the sum of the provinces
-        shown = total if total is not None else (psum if additive else float("nan"))
+        shown = total if total is not None else (psum if additive else nan)
         total_base = shown * f
         rows.append(
             {
                 "data_year": int(year),
-                "vintage": int(g["vintage"].max()),
+                "vintage": int(col["vintage"][g].max()),
                 "industry_code": industry,
                 "indicator": indicator,
                 "required": bool(rule.required) if rule else False,
@@ -302,7 +363,7 @@ def build_frames(
                 "missing_provinces": ", ".join(names[c] for c in sorted(set(names) - present)),
                 "province_sum": psum,
                 "printed_total": total,
-                "total_cell": nat["source_cell"].iloc[0] if not nat.empty else None,
+                "total_cell": col["source_cell"][nat[0]] if len(nat) else None,
                 "total_gap": gap,
                 "total_base": total_base,
                 "total_min": rule.total_range[0] if rule and rule.total_range else None,
@@ -313,9 +374,12 @@ def build_frames(
             }
         )
     groups = pd.DataFrame(rows)
-    wide_cols = sorted({c for pair in rules.not_above for c in pair})
+    groups["expected_provinces"] = rules.expected_provinces
+    # one row per printed row and not_above pair: the pair's values side by side, so that one
+    # expectation covers every pair of every table
+    wanted = {c for pair in rules.not_above for c in pair}
     wide = (
-        rec[rec["indicator"].isin(wide_cols)]
+        rec[rec["indicator"].isin(wanted)]
         .pivot_table(
             index=["source_sheet", "source_row", "name_raw", "data_year"],
             columns="indicator",
@@ -324,10 +388,20 @@ def build_frames(
         )
         .reset_index()
     )
-    for col in wide_cols:
-        if col not in wide:
-            wide[col] = float("nan")
-        wide[col] = wide[col].astype("float64")
+    pairs = [
+        wide[["source_sheet", "source_row", "name_raw", "data_year"]].assign(
+            pair=f"{a}<={b}",
+            a_name=a,
+            b_name=b,
+            a_value=wide[a] if a in wide else float("nan"),
+            b_value=wide[b] if b in wide else float("nan"),
+        )
+        for a, b in rules.not_above
+        if not wide.empty
+    ]
+    pairs = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(columns=PAIR_COLUMNS)
+    for col in ("a_value", "b_value"):
+        pairs[col] = pairs[col].astype("float64")
     for col in ("file_name_year", "title_year"):
         groups[col] = groups[col].astype("Int64") if not groups.empty else groups.get(col)
     for col in (
@@ -340,4 +414,4 @@ def build_frames(
     ):
         if col in groups:
             groups[col] = pd.to_numeric(groups[col], errors="coerce").astype("float64")
-    return rec, groups, wide
+    return rec, groups, pairs[PAIR_COLUMNS]

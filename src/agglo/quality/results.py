@@ -141,9 +141,7 @@ def _num(value):
     return value
 
 
-def offending_rows(
-    frame_name: str, frame: pd.DataFrame, index: list, check: str, kwargs: dict
-) -> list[dict]:
+def offending_rows(frame_name: str, frame: pd.DataFrame, index: list, check: str) -> list[dict]:
     rows = []
     for i in index:
         r = frame.loc[i]
@@ -170,8 +168,7 @@ def offending_rows(
                 "source_row": _num(r["source_row"]),
                 "province": r["name_raw"],
             }
-            pair = [kwargs.get("column_B"), kwargs.get("column_A")]  # A <= B was checked as B >= A
-            row.update({c: _num(r[c]) for c in pair if c in frame.columns})
+            row.update({r["a_name"]: _num(r["a_value"]), r["b_name"]: _num(r["b_value"])})
         elif frame_name == "totals":
             rounding_only = check == "sums_within_printed_rounding"
             row = {

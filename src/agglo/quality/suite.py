@@ -1,26 +1,33 @@
 """Great Expectations suites built from the rules: one ephemeral GE context per process (no
-network, no ``gx/`` folder), one suite per catalog table and frame.
+network, no ``gx/`` folder) and one suite per frame that covers every table.
+
+The gate validates all files of a load in one GE run (:func:`agglo.quality.validate.validate_many`):
+GE costs about 15 ms per expectation per validation whatever the rows, so no expectation may be
+per table, per indicator or per file. What differs between tables is data, written into columns of
+the frames (:mod:`agglo.quality.frames`): plausible bounds, expected provinces, which indicators are
+required or non-negative, the ``not_above`` pairs (one row per pair and printed row). The suites
+here are therefore fixed (:data:`EXPECTATIONS`); a table's rules only decide which of them it is
+judged by, with which severity and description (:func:`build_suite`).
 
 GE has no "sums to a total" expectation, so the reconciliation is the pre-computed column
-``total_gap`` (:mod:`agglo.quality.frames`) checked with
-``expect_column_values_to_be_between(max_value=0)``; likewise the plausible ranges are bound columns
-compared pairwise, so that four expectations cover every indicator.
+``total_gap`` checked with ``expect_column_values_to_be_between(max_value=0)``; likewise the
+plausible ranges are bound columns compared pairwise.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-from agglo.ingest.catalog import TableSpec
-from agglo.quality.rules import TableRules, table_rules
+import pandas as pd
+
+from agglo.quality.rules import TableRules
 
 WHAT = {"min": "at least", "max": "at most"}
 FRAMES = ("records", "groups", "rows", "totals")
-_GX_SEVERITY = {"error": "critical", "warning": "warning"}
+SUITE_PREFIX = "yearbook_gate"
 
 
 @cache
@@ -44,226 +51,311 @@ def gx_context():
     return gx, gxe, context, batches
 
 
+# A row condition as data: (column, op, value) clauses, all of which hold. One source for GE's
+# ``row_condition`` and for the pandas mask that counts a file's rows in the expectation's domain.
+Clause = tuple[str, str, object]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One expectation of the fixed suites: evaluated once per load on every file's rows."""
+
+    key: str  # check name, or check.bound
+    frame: str
+    gx_type: str  # class name in great_expectations.expectations
+    kwargs: dict
+    where: tuple[Clause, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.kwargs[k] for k in ("column", "column_A", "column_B") if k in self.kwargs]
+
+    def domain(self, frame: pd.DataFrame) -> pd.Series:
+        """The rows GE counts (``element_count``): those meeting the row condition."""
+        mask = pd.Series(True, index=frame.index)
+        for column, op, value in self.where:
+            col = frame[column]
+            mask &= col.notna() if op == "notnull" else (col == value).fillna(False).astype(bool)
+        return mask
+
+    def missing(self, frame: pd.DataFrame) -> pd.Series:
+        """The rows GE counts as missing: a null in the column (either column of a pair)."""
+        mask = pd.Series(False, index=frame.index)
+        for column in self.columns:
+            mask |= frame[column].isna()
+        return mask
+
+
+def _pair_bounds(key, frame, value, lo, hi) -> list[Expectation]:
+    """``lo <= value <= hi`` as two pairwise expectations (``key.min``, ``key.max``) on bound
+    columns, rows without a bound or a value ignored: one pair covers every indicator and table."""
+    return [
+        Expectation(
+            f"{key}.{what}",
+            frame,
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            {
+                "column_A": a,
+                "column_B": b,
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+        )
+        for a, b, what in ((value, lo, "min"), (hi, value, "max"))
+    ]
+
+
+REQUIRED: Clause = ("required", "==", True)
+# In report order: the order GE reported the checks in when each table had its own suites.
+EXPECTATIONS: tuple[Expectation, ...] = (
+    Expectation(
+        "numeric_values",
+        "records",
+        "ExpectColumnValuesToNotBeInSet",
+        {"column": "value_flag", "value_set": ["invalid"]},
+    ),
+    Expectation(
+        "required_values_present",
+        "records",
+        "ExpectColumnValuesToNotBeInSet",
+        {"column": "value_flag", "value_set": ["not_available"]},
+        (REQUIRED,),
+    ),
+    Expectation(
+        "required_blank_cells",
+        "records",
+        "ExpectColumnValuesToNotBeInSet",
+        {"column": "value_flag", "value_set": ["blank"]},
+        (REQUIRED, ("blank_allowed", "==", False)),
+    ),
+    # row_key starts with the file's number in the load: unique within each file
+    Expectation("unique_keys", "records", "ExpectColumnValuesToBeUnique", {"column": "row_key"}),
+    Expectation(
+        "non_negative",
+        "records",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "value", "min_value": 0},
+        (("non_negative", "==", True),),
+    ),
+    Expectation(
+        "unit_known",
+        "records",
+        "ExpectColumnValuesToNotBeNull",
+        {"column": "base_unit"},
+        (("value", "notnull", None),),
+    ),
+    *_pair_bounds("plausible_range", "records", "value_base", "range_min", "range_max"),
+    Expectation(
+        "year_on_year_jump",
+        "records",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "yoy_excess", "max_value": 1},
+    ),
+    *_pair_bounds("total_range", "groups", "total_base", "total_min", "total_max"),
+    Expectation(
+        "data_year_matches_file_name",
+        "groups",
+        "ExpectColumnPairValuesToBeEqual",
+        {
+            "column_A": "vintage",
+            "column_B": "file_name_year",
+            "ignore_row_if": "either_value_is_missing",
+        },
+    ),
+    Expectation(
+        "data_year_matches_title",
+        "groups",
+        "ExpectColumnPairValuesToBeEqual",
+        {
+            "column_A": "vintage",
+            "column_B": "title_year",
+            "ignore_row_if": "either_value_is_missing",
+        },
+    ),
+    Expectation(
+        "provinces_complete",
+        "groups",
+        "ExpectColumnPairValuesToBeEqual",
+        {"column_A": "n_provinces", "column_B": "expected_provinces"},
+        (REQUIRED,),
+    ),
+    Expectation(
+        "provinces_sum_to_total",
+        "groups",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "total_gap", "max_value": 0},
+    ),
+    # one row per printed row and not_above pair (A, B): B >= A
+    Expectation(
+        "indicator_not_above",
+        "rows",
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        {
+            "column_A": "b_value",
+            "column_B": "a_value",
+            "or_equal": True,
+            "ignore_row_if": "either_value_is_missing",
+        },
+    ),
+    Expectation(
+        "belts_sum_to_subtotals",
+        "totals",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "total_gap", "max_value": 0},
+        (("kind", "==", "belt"),),
+    ),
+    Expectation(
+        "sums_within_printed_rounding",
+        "totals",
+        "ExpectColumnValuesToBeBetween",
+        {"column": "rounding_gap", "max_value": 0},
+    ),
+)
+BY_KEY = {e.key: e for e in EXPECTATIONS}
+
+
 @dataclass
 class Planned:
-    """An expectation of a suite, on which frame, with its check name and severity."""
+    """A check a table is judged by: which shared expectation, its severity and description.
 
-    frame: str  # records | groups
+    ``indicator``: the ``not_above`` pair (``A<=B``) for a per-pair check (its rows of the shared
+    expectation are those with ``pair == indicator``).
+    """
+
+    frame: str
     check: str
     severity: str
-    expectation: object  # a gxe.Expectation
+    key: str  # of EXPECTATIONS
     description: str
+    bound: str | None = None
+    indicator: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.bound:
+            return f"{self.check}.{self.bound}"
+        return f"{self.check}[{self.indicator}]" if self.indicator else self.check
 
 
 def build_suite(rules: TableRules) -> list[Planned]:
-    """The table's expectations (a GE suite per frame), generated from its rules."""
-    _, gxe, _, _ = gx_context()
-    from great_expectations.expectations.row_conditions import Column
-
+    """The checks of a table (in report order), generated from its rules."""
     plan: list[Planned] = []
     table = rules.table
     provinces = table.row_key == "province"
 
-    def add(frame, check, cls, description, indicator=None, bound=None, **kwargs):
+    def add(check, description, bound=None, indicator=None):
+        key = f"{check}.{bound}" if bound else check
         severity = rules.severity(check)
         meta = {"check": check, "severity": severity, "description": description}
         if indicator:
             meta["indicator"] = indicator
         if bound:
             meta["bound"] = bound
-        exp = cls(**kwargs, meta=meta, severity=_GX_SEVERITY[severity])
-        plan.append(Planned(frame, check, severity, exp, description))
+        plan.append(
+            Planned(BY_KEY[key].frame, check, severity, key, description, bound, indicator, meta)
+        )
 
-    def cond(condition) -> dict:
-        return {"row_condition": condition}
+    def bounds(check: str, what_is: str) -> None:
+        for what in ("min", "max"):
+            add(
+                check,
+                f"{what_is} {WHAT[what]} its indicator's plausible bound (base units; "
+                "expectations/<table_id>.yml)",
+                bound=what,
+            )
 
+    add("numeric_values", "every cell holds a number (or is blank / marked not available)")
+    add("required_values_present", "no not-available marker (…, —, -) in a required indicator")
     add(
-        "records",
-        "numeric_values",
-        gxe.ExpectColumnValuesToNotBeInSet,
-        "every cell holds a number (or is blank / marked not available)",
-        column="value_flag",
-        value_set=["invalid"],
-    )
-    add(
-        "records",
-        "required_values_present",
-        gxe.ExpectColumnValuesToNotBeInSet,
-        "no not-available marker (…, —, -) in a required indicator",
-        column="value_flag",
-        value_set=["not_available"],
-        **cond(Column("required") == True),  # noqa: E712,
-    )
-    add(
-        "records",
         "required_blank_cells",
-        gxe.ExpectColumnValuesToNotBeInSet,
         "no blank cell in a required indicator, unless its catalog entry says what a blank "
         "means (blank: zero | not_reported)",
-        column="value_flag",
-        value_set=["blank"],
-        **cond((Column("required") == True) & (Column("blank_allowed") == False)),  # noqa: E712
     )
-    add(
-        "records",
-        "unique_keys",
-        gxe.ExpectColumnValuesToBeUnique,
-        "one value per (province or aggregate, industry, indicator, year)",
-        column="row_key",
-    )
-    add(
-        "records",
-        "non_negative",
-        gxe.ExpectColumnValuesToBeBetween,
-        "values are >= 0 for indicators the catalog marks non_negative",
-        column="value",
-        min_value=0,
-        **cond(Column("non_negative") == True),  # noqa: E712,
-    )
-    add(
-        "records",
-        "unit_known",
-        gxe.ExpectColumnValuesToNotBeNull,
-        "every value's unit converts to a base unit (seeds/ref_unit_factors.csv)",
-        column="base_unit",
-        **cond(Column("value").is_not_null()),
-    )
-    # Ranges differ per indicator; they are data (the override file), written into bound columns
-    # of the frames so that four expectations cover every indicator (one per indicator and bound
-    # costs GE ~40 ms each). The offending rows name the indicator and its bounds.
-    ranged = [i for i in rules.indicators.values() if i.province_range]
-    if ranged and provinces:
-        for a, b, what in (
-            ("value_base", "range_min", "min"),
-            ("range_max", "value_base", "max"),
-        ):
-            add(
-                "records",
-                "plausible_range",
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB,
-                f"each province value {WHAT[what]} its indicator's plausible bound (base "
-                "units; expectations/<table_id>.yml)",
-                bound=what,
-                column_A=a,
-                column_B=b,
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            )
+    add("unique_keys", "one value per (province or aggregate, industry, indicator, year)")
+    add("non_negative", "values are >= 0 for indicators the catalog marks non_negative")
+    add("unit_known", "every value's unit converts to a base unit (seeds/ref_unit_factors.csv)")
+    if provinces and any(i.province_range for i in rules.indicators.values()):
+        bounds("plausible_range", "each province value")
     if any(i.total_range for i in rules.indicators.values()):
-        for a, b, what in (
-            ("total_base", "total_min", "min"),
-            ("total_max", "total_base", "max"),
-        ):
-            add(
-                "groups",
-                "total_range",
-                gxe.ExpectColumnPairValuesAToBeGreaterThanB,
-                f"the national total {WHAT[what]} its indicator's plausible bound (base "
-                "units; expectations/<table_id>.yml)",
-                bound=what,
-                column_A=a,
-                column_B=b,
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            )
+        bounds("total_range", "the national total")
     for a, b in rules.not_above:
         add(
-            "rows",
             "indicator_not_above",
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
             f"{a} <= {b} in every row (swapped or shifted columns break it)",
             indicator=f"{a}<={b}",
-            column_A=b,
-            column_B=a,
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
         )
     if provinces:
         n = rules.expected_provinces
         add(
-            "groups",
             "provinces_complete",
-            gxe.ExpectColumnValuesToBeBetween,
             f"{n} distinct provinces per required indicator, industry and year",
-            column="n_provinces",
-            min_value=n,
-            max_value=n,
-            **cond(Column("required") == True),  # noqa: E712,
         )
         add(
-            "groups",
             "provinces_sum_to_total",
-            gxe.ExpectColumnValuesToBeBetween,
             "provinces add up to the printed national total within rounding (total_gap <= 0)",
-            column="total_gap",
-            max_value=0,
         )
         add(
-            "totals",
             "belts_sum_to_subtotals",
-            gxe.ExpectColumnValuesToBeBetween,
             "the provinces of each printed belt (东部, 中部, 西部, 东北地区; membership: seed "
             "ref_belt_members) add up to its subtotal within rounding (total_gap <= 0)",
-            column="total_gap",
-            max_value=0,
-            **cond(Column("kind") == "belt"),
         )
         add(
-            "totals",
             "sums_within_printed_rounding",
-            gxe.ExpectColumnValuesToBeBetween,
             "every printed total (全国 and belts) equals the sum of its provinces within half a "
             "unit of the last printed digit of every cell (rounding_gap <= 0); a larger gap the "
             "yearbook really prints is documented in printed_gaps of expectations/<table_id>.yml",
-            column="rounding_gap",
-            max_value=0,
         )
         add(
-            "records",
             "year_on_year_jump",
-            gxe.ExpectColumnValuesToBeBetween,
             "change against the neighbouring years in the warehouse within the indicator's bound "
             "(yoy_excess = factor / bound <= 1)",
-            column="yoy_excess",
-            max_value=1,
         )
     add(
-        "groups",
         "data_year_matches_file_name",
-        gxe.ExpectColumnPairValuesToBeEqual,
         "data year (of the edition, for tables with one column per year) equals the year in the "
         "file name",
-        column_A="vintage",
-        column_B="file_name_year",
-        ignore_row_if="either_value_is_missing",
     )
     add(
-        "groups",
         "data_year_matches_title",
-        gxe.ExpectColumnPairValuesToBeEqual,
         "data year (of the edition) equals the year printed in the title rows",
-        column_A="vintage",
-        column_B="title_year",
-        ignore_row_if="either_value_is_missing",
     )
     return plan
 
 
 @cache
-def table_suites(table: TableSpec, expectations: str):
-    """(rules, plan, {frame: GE suite}) of a table, built once per process."""
-    gx, _, context, _ = gx_context()
-    table_id = table.table_id
+def table_suites(table, expectations: str):
+    """(rules, plan) of a table, read once per process."""
+    from pathlib import Path
+
+    from agglo.quality.rules import table_rules
+
     rules = table_rules(table, Path(expectations))
-    plan = build_suite(rules)
+    return rules, build_suite(rules)
+
+
+@cache
+def gate_suites():
+    """{frame: GE suite} of :data:`EXPECTATIONS`, built once per process."""
+    gx, gxe, context, _ = gx_context()
+    from great_expectations.expectations.row_conditions import Column
+
     suites = {}
     for frame in FRAMES:
-        name = f"{table_id}.{frame}"
+        name = f"{SUITE_PREFIX}.{frame}"
         with contextlib.suppress(Exception):  # not there yet
             context.suites.delete(name)
-        suite = gx.ExpectationSuite(name=name, meta={"rules": rules.source})
-        for p in plan:
-            if p.frame == frame:
-                suite.add_expectation(p.expectation)
+        suite = gx.ExpectationSuite(name=name)
+        for e in EXPECTATIONS:
+            if e.frame != frame:
+                continue
+            condition = None
+            for column, op, value in e.where:
+                clause = (
+                    Column(column).is_not_null() if op == "notnull" else Column(column) == value
+                )
+                condition = clause if condition is None else condition & clause
+            extra = {"row_condition": condition} if condition is not None else {}
+            suite.add_expectation(getattr(gxe, e.gx_type)(**e.kwargs, **extra, meta={"key": e.key}))
         suites[frame] = context.suites.add(suite)
-    return rules, plan, suites
+    return suites

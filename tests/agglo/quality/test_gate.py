@@ -272,3 +272,38 @@ def test_data_docs_are_built_from_stored_results(tmp_path, yearbooks_dir):
     assert len(pages) == 2
     text = "".join(p.read_text(encoding="utf-8") for p in pages)
     assert "value_flag" in text
+
+
+def test_one_gate_run_per_load_whatever_the_files(tmp_path, yearbooks_dir, monkeypatch):
+    """The gate validates all files of a load together: one Great Expectations run (one validation
+    per frame), not one per file, and still a verdict per file."""
+    runs = []
+    real = quality.validate_many
+    monkeypatch.setattr(
+        quality, "validate_many", lambda items: runs.append(len(items)) or real(items)
+    )
+    files = [yearbooks_dir / OPERATION / n for n in ("2013.xlsx", "2015.xls", "2018.xls")]
+    report = pipeline.load_paths(files, warehouse=tmp_path / "wh.duckdb", progress=False)
+    assert [o.status for o in report.outcomes] == ["loaded"] * 3
+    assert runs == [3]
+
+
+def test_later_files_are_not_judged_against_a_rejected_one(tmp_path, yearbooks_dir, monkeypatch):
+    """As if loaded one at a time: a file of the same edition after a rejected one is compared with
+    the warehouse without it (first judged assuming it passes, then once more), so it loads."""
+    rows = op_rows(yearbooks_dir)
+    good = write_rows(tmp_path / "b" / "hightech-operation" / "2015.csv", rows)
+    rows[12][3] = "12.3*"  # a province's revenue: numeric_values fails
+    bad = write_rows(tmp_path / "a" / "hightech-operation" / "2015.csv", rows)
+    runs = []
+    real = quality.validate_many
+    monkeypatch.setattr(
+        quality, "validate_many", lambda items: runs.append(len(items)) or real(items)
+    )
+    report = pipeline.load_paths([bad, good], warehouse=tmp_path / "wh.duckdb", progress=False)
+    assert [o.status for o in report.outcomes] == ["rejected", "loaded"], report.summary()
+    assert "numeric_values" in report.outcomes[0].message
+    assert runs == [2, 1]  # the second file was first judged against the first's cells
+    # agglo check gives the same verdicts
+    reports = pipeline.check_files([bad, good], load_catalog())
+    assert [r.ok for r in reports] == [False, True]
