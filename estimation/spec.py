@@ -41,6 +41,7 @@ PANEL_VARIABLES = LEVELS + LOGS + LAGS
 CONST = "const"
 MISSING_POLICIES = ("drop", "error")
 CENTRING_VARIABLES = ("none", "components", "regressors")
+CENTRING_SCOPES = ("panel", "sample")
 MODERATOR_SCALES = ("log", "level")
 #: How a spec variable is formed from its panel column (``variables:`` in a spec file).
 TRANSFORMS = ("identity", "log")
@@ -144,12 +145,14 @@ class Centring:
 
     ``variables``: ``components`` centres the components of the column's interactions (so a main
     effect that is also a component, ``ln_innov`` in eq. 3, enters centred as well); ``regressors``
-    centres every regressor; ``none`` centres nothing. ``scope: sample`` subtracts the mean over the
-    rows the fit actually uses. ``moderator_scale``: the mechanism variable enters the product as
-    its log (``log``) or level (``level``).
+    centres every regressor; ``none`` centres nothing. ``scope: panel`` (the default) subtracts the
+    mean over the full panel of the column's industry — the rows its national column uses — so
+    every region is centred at the same national point; ``scope: sample`` the mean over the rows
+    the fit itself uses. ``moderator_scale``: the mechanism variable enters the product as its log
+    (``log``) or level (``level``).
     """
 
-    scope: str = "sample"
+    scope: str = "panel"
     variables: str = "components"
     moderator_scale: str = "log"
 
@@ -530,8 +533,8 @@ def _parse_centring(raw: Any, where: str) -> Centring:
         raise SpecError(f"{where}: expected a mapping")
     _known_keys(raw, {"scope", "variables", "moderator_scale"}, where)
     c = Centring(**raw)
-    if c.scope != "sample":
-        raise SpecError(f"{where}.scope: only 'sample' is supported, not {c.scope!r}")
+    if c.scope not in CENTRING_SCOPES:
+        raise SpecError(f"{where}.scope: {c.scope!r} is not one of {CENTRING_SCOPES}")
     if c.variables not in CENTRING_VARIABLES:
         raise SpecError(f"{where}.variables: {c.variables!r} is not one of {CENTRING_VARIABLES}")
     if c.moderator_scale not in MODERATOR_SCALES:
