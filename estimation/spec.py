@@ -178,8 +178,10 @@ class Covariance:
 class GmmSettings:
     """System-GMM settings, resolved to variable names.
 
-    ``gmm_instruments``: ``(variable, min_lag, max_lag)`` for the GMM-style instruments (the
-    dependent and the endogenous regressors); every other regressor is an IV-style instrument.
+    ``gmm_instruments``: ``(variable, min_lag, max_lag)`` for the GMM-style instruments: the
+    dependent, the endogenous regressors and (``endogenous_interactions: gmm``) every interaction
+    whose factor is one of them, with its factor's lags — the product of an endogenous variable is
+    endogenous too. Every other regressor is an IV-style instrument.
     """
 
     lags: int
@@ -190,6 +192,7 @@ class GmmSettings:
     robust: bool
     time_dummies: bool
     constant: bool = True
+    endogenous_interactions: str = "gmm"
 
 
 @dataclass(frozen=True)
@@ -566,9 +569,14 @@ _SETTINGS_KEYS = {
     "3sls": {"system", "exogenous", "cov"},
     "fe": {"cov", "hausman", "time_effects"},
     "sys_gmm": {"lags", "gmm_instruments", "collapse", "two_step", "robust", "time_dummies"}
-    | {"constant"},
+    | {"constant", "endogenous_interactions"},
 }
 
+
+#: How system GMM instruments an interaction whose factor has GMM-style instruments: ``gmm``, its
+#: own GMM-style instruments with the factor's lags (consistent), or ``iv``, an IV-style instrument
+#: of itself (treats it as strictly exogenous: biased when the factor is endogenous).
+ENDOGENOUS_INTERACTIONS = ("gmm", "iv")
 
 #: ``sample_industry`` of every column of a spec whose panel has no industry column.
 ALL_INDUSTRIES = "all"
@@ -736,6 +744,17 @@ def _build_column(
             continue
         lo, hi = _lag_range(inst[role], f"{where}: settings.gmm_instruments.{role}")
         gmm_vars += [(n, lo, hi) for n in names]
+    treatment = settings.get("endogenous_interactions", "gmm")
+    if treatment not in ENDOGENOUS_INTERACTIONS:
+        raise SpecError(
+            f"{where}: settings.endogenous_interactions: {treatment!r} is not one of "
+            f"{ENDOGENOUS_INTERACTIONS}"
+        )
+    if treatment == "gmm":
+        lags_of = {v: (lo, hi) for v, lo, hi in gmm_vars}
+        for inter in _used_interactions((equation,), interactions):
+            if inter.variable in lags_of:
+                gmm_vars.append((inter.name, *lags_of[inter.variable]))
     gmm_names = {v for v, _, _ in gmm_vars}
     lag_terms = {f"lag_{equation.dependent}"}
     iv = tuple(r for r in dynamic.regressors if r not in gmm_names and r not in lag_terms)
@@ -748,6 +767,7 @@ def _build_column(
         robust=bool(settings.get("robust", True)),
         time_dummies=bool(settings.get("time_dummies", False)),
         constant=bool(settings.get("constant", True)),
+        endogenous_interactions=treatment,
     )
     return Column(
         **common,

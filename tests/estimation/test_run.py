@@ -186,7 +186,7 @@ def test_sys_gmm_equals_direct_call(run):
 
 @pytest.mark.parametrize(
     ("table", "national", "regional"),
-    [(3, 11, 9), (4, 11, 9), (5, 13, 11), (8, 13, 11)],
+    [(3, 11, 9), (4, 11, 9), (5, 17, 13), (8, 17, 13)],
 )
 def test_sys_gmm_instrument_counts_as_the_spec_documents(run, table, national, regional):
     m = run.models[(run.models["table"] == table) & (run.models["estimator"] == "sys_gmm")]
