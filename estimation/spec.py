@@ -159,11 +159,16 @@ class Centring:
 
 @dataclass(frozen=True)
 class Covariance:
-    """Covariance settings passed to linearmodels (``cov_type`` plus its options)."""
+    """Covariance settings passed to linearmodels (``cov_type`` plus its options).
+
+    ``group_debias``: the G/(G−1) small-sample factor of a clustered covariance (linearmodels'
+    option of that name), on top of ``debiased``'s (N−1)/(N−K).
+    """
 
     type: str
     cluster_entity: bool = False
     debiased: bool | None = None
+    group_debias: bool | None = None
 
     def options(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -171,7 +176,37 @@ class Covariance:
             out["cluster_entity"] = True
         if self.debiased is not None:
             out["debiased"] = self.debiased
+        if self.group_debias is not None:
+            out["group_debias"] = self.group_debias
         return out
+
+
+#: Reference distributions of a clustered FE fit's t statistics: ``clusters``, t(G−1) with G the
+#: number of clusters; ``residual``, linearmodels' t(N−K).
+INFERENCE_REFERENCES = ("clusters", "residual")
+#: Wild cluster bootstrap weights (wildboottest's names).
+BOOTSTRAP_WEIGHTS = ("webb", "rademacher")
+#: Which FE columns report bootstrap p-values: every FE column of a ``table`` with one column below
+#: ``few_clusters`` (one basis for the table's FE stars), or only the ``column``s below it.
+BOOTSTRAP_SCOPES = ("table", "column")
+
+
+@dataclass(frozen=True)
+class Inference:
+    """How an FE fit's p-values (and so its stars) are computed (``inference:`` of ``fe``).
+
+    Clustered errors are referred to t(G−1) (``reference: clusters``). Below ``few_clusters``
+    clusters the reported p-values are wild cluster bootstrap-t p-values (restricted, WCR11;
+    ``bootstrap_weights``, ``bootstrap_draws``, seeded by ``bootstrap_seed``), for every FE column
+    of the table or only that column (``bootstrap_scope``). ``few_clusters: 0`` turns it off.
+    """
+
+    reference: str = "clusters"
+    few_clusters: int = 20
+    bootstrap_weights: str = "webb"
+    bootstrap_draws: int = 9999
+    bootstrap_seed: int = 15
+    bootstrap_scope: str = "table"
 
 
 @dataclass(frozen=True)
@@ -208,6 +243,7 @@ class Column:
     reported: str
     exogenous: tuple[str, ...] = ()
     cov: Covariance = Covariance("unadjusted")
+    inference: Inference | None = None
     gmm: GmmSettings | None = None
     hausman: bool = False
     centring: Centring = Centring()
@@ -261,7 +297,9 @@ class Column:
             ),
             "centring": json.dumps(vars(self.centring)),
             "missing": self.missing,
-            "cov": json.dumps(vars(self.cov)),
+            "cov": json.dumps(
+                vars(self.cov) | ({"inference": vars(self.inference)} if self.inference else {})
+            ),
             "gmm": json.dumps(None if self.gmm is None else _gmm_json(self.gmm)),
             "hausman": self.hausman,
         }
@@ -553,10 +591,45 @@ def _parse_missing(raw: Any, where: str) -> str:
     return raw
 
 
+def _parse_inference(raw: Any, where: str) -> Inference:
+    """``inference: {reference, few_clusters, bootstrap: {weights, draws, seed, scope}}``."""
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"{where}: expected a mapping with reference, few_clusters, bootstrap")
+    _known_keys(raw, {"reference", "few_clusters", "bootstrap"}, where)
+    boot = raw.get("bootstrap") or {}
+    if not isinstance(boot, Mapping):
+        raise SpecError(f"{where}.bootstrap: expected a mapping with weights, draws, seed, scope")
+    _known_keys(boot, {"weights", "draws", "seed", "scope"}, f"{where}.bootstrap")
+    default = Inference()
+    out = Inference(
+        reference=raw.get("reference", default.reference),
+        few_clusters=raw.get("few_clusters", default.few_clusters),
+        bootstrap_weights=boot.get("weights", default.bootstrap_weights),
+        bootstrap_draws=boot.get("draws", default.bootstrap_draws),
+        bootstrap_seed=boot.get("seed", default.bootstrap_seed),
+        bootstrap_scope=boot.get("scope", default.bootstrap_scope),
+    )
+    for name, value, allowed in (
+        ("reference", out.reference, INFERENCE_REFERENCES),
+        ("bootstrap.weights", out.bootstrap_weights, BOOTSTRAP_WEIGHTS),
+        ("bootstrap.scope", out.bootstrap_scope, BOOTSTRAP_SCOPES),
+    ):
+        if value not in allowed:
+            raise SpecError(f"{where}.{name}: {value!r} is not one of {allowed}")
+    for name, value, low in (
+        ("few_clusters", out.few_clusters, 0),
+        ("bootstrap.draws", out.bootstrap_draws, 99),
+        ("bootstrap.seed", out.bootstrap_seed, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise SpecError(f"{where}.{name}: expected an integer >= {low}, got {value!r}")
+    return out
+
+
 def _parse_cov(raw: Any, estimator: str, where: str) -> Covariance:
     if not isinstance(raw, Mapping) or "type" not in raw:
         raise SpecError(f"{where}: expected a mapping with a 'type'")
-    _known_keys(raw, {"type", "cluster_entity", "debiased"}, where)
+    _known_keys(raw, {"type", "cluster_entity", "debiased", "group_debias"}, where)
     cov = Covariance(**raw)
     if cov.type not in COV_TYPES[estimator]:
         raise SpecError(
@@ -567,7 +640,7 @@ def _parse_cov(raw: Any, estimator: str, where: str) -> Covariance:
 
 _SETTINGS_KEYS = {
     "3sls": {"system", "exogenous", "cov"},
-    "fe": {"cov", "hausman", "time_effects"},
+    "fe": {"cov", "hausman", "time_effects", "inference"},
     "sys_gmm": {"lags", "gmm_instruments", "collapse", "two_step", "robust", "time_dummies"}
     | {"constant", "endogenous_interactions"},
 }
@@ -729,6 +802,7 @@ def _build_column(
             **common,
             equations=(equation,),
             cov=_parse_cov(settings.get("cov", {"type": "unadjusted"}), "fe", f"{where}.cov"),
+            inference=_parse_inference(settings.get("inference") or {}, f"{where}.inference"),
             hausman=hausman,
             time_effects=time_effects,
             interactions=_used_interactions((equation,), interactions),
