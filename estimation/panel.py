@@ -126,7 +126,7 @@ def fit_fe(
 
 
 def cluster_t_inference(result: PanelEffectsResults) -> tuple[pd.Series, pd.DataFrame, int]:
-    """Two-sided p-values and 95% intervals of a clustered fit referred to t(G−1): ``(p, ci, G)``."""
+    """Two-sided p-values and 95% intervals of a clustered fit, t(G−1): ``(p, ci, G)``."""
     groups = int(result.entity_info["total"])
     dof = groups - 1
     t = result.tstats

@@ -29,15 +29,16 @@ def test_wildboottest_reproduces_fwildclusterboot_enumeration():
     digits; |t| < 3.5, so 1e-12 absolute is within the printing)."""
     from wildboottest.wildboottest import WildboottestCL
 
-    # the wildboottest repository's generator of its data/test_df.csv (see references/README.md)
-    np.random.seed(12312)
+    # the wildboottest repository's generator of its data/test_df.csv (see references/README.md):
+    # np.random.seed(12312) then np.random.normal / choice, i.e. the legacy RandomState stream
+    legacy = np.random.RandomState(12312)
     n, k, g = 10000, 3, 5
-    x = np.random.normal(0, 1, n * k).reshape((n, k))
+    x = legacy.normal(0, 1, n * k).reshape((n, k))
     x[:, 0] = 1
-    beta = np.random.normal(0, 1, k)
+    beta = legacy.normal(0, 1, k)
     beta[1] = 0.005
-    y = x @ beta + np.random.normal(0, 1, n)
-    cluster = np.random.choice(list(range(g)), n)
+    y = x @ beta + legacy.normal(0, 1, n)
+    cluster = legacy.choice(list(range(g)), n)
     assert x[0, 1] == pytest.approx(-0.4037156320778326, abs=1e-15)  # its first row
     assert y[0] == pytest.approx(1.7683429463247458, abs=1e-14)
 
@@ -154,9 +155,10 @@ def test_fe_errors_carry_both_small_sample_factors_and_t_of_g_minus_1(table5):
 def test_tables_with_a_few_cluster_column_report_bootstrap_p_values_for_every_fe_column(table5):
     models = table5.models.set_index(["table", "column_id"])["inference"]
     for region in ("national", "east", "central", "west"):
-        assert "wild cluster bootstrap-t (WCR11, webb weights, 9999 draws, seed 15)" in models[
-            (5, f"fe_T_{region}")
-        ]
+        assert (
+            "wild cluster bootstrap-t (WCR11, webb weights, 9999 draws, seed 15)"
+            in models[(5, f"fe_T_{region}")]
+        )
     assert "another FE column of table 5" in models[(5, "fe_T_national")]
     assert "8 clusters (fewer than 20 clusters)" in models[(5, "fe_T_central")]
     assert "bootstrap" not in models[(6, "fe_T_national")]  # every column of table 6 has 31

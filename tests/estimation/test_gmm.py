@@ -504,7 +504,9 @@ def _endogenous_interaction_panel(seed: int, n: int = 1000, t: int = 8) -> pd.Da
         y = 0.5 * y + 1.0 * x + 0.5 * x * m + mu + e
         if s >= burn:
             frames.append(
-                pd.DataFrame({"i": np.arange(n), "t": s - burn, "y": y, "x": x, "m": m, "xm": x * m})
+                pd.DataFrame(
+                    {"i": np.arange(n), "t": s - burn, "y": y, "x": x, "m": m, "xm": x * m}
+                )
             )
     return pd.concat(frames).set_index(["i", "t"]).sort_index()
 
