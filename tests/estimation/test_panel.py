@@ -114,7 +114,7 @@ def test_run_pipeline_centres_within_the_sample_and_equals_panelols(simulate_pan
         }
     )
     direct = PanelOLS(rows["ln_vocal"], x, entity_effects=True).fit(
-        cov_type="clustered", cluster_entity=True
+        cov_type="clustered", cluster_entity=True, group_debias=True
     )
     assert_allclose(est["coef"], direct.params[est.index], rtol=1e-10)
     assert_allclose(est["std_err"], direct.std_errors[est.index], rtol=1e-10)
