@@ -101,6 +101,7 @@ create table if not exists {SCHEMA}.models (
     hausman_df integer,
     hausman_p double,
     cov_type varchar,
+    inference varchar,
     data_hash varchar,
     warnings varchar[],
     primary key (run_id, "table", column_id, equation)
@@ -152,8 +153,14 @@ create table if not exists {SCHEMA}.spec_choices (
 _TABLES = ("estimates", "models", "spec_columns", "spec_choices", "runs")
 
 
+#: Columns added after the first release, added in place to a warehouse written before them.
+_ADDED_COLUMNS = (("models", "inference", "varchar"),)
+
+
 def ensure_schema(con: Any) -> None:
     con.execute(DDL)
+    for table, column, kind in _ADDED_COLUMNS:
+        con.execute(f"alter table {SCHEMA}.{table} add column if not exists {column} {kind}")
 
 
 def spec_columns_frame(run: RunResult) -> pd.DataFrame:

@@ -13,7 +13,12 @@
   observations (xtabond2's count; the first year is lost to the lag), ``n_selected`` the panel rows
   of the sample before missing values were dropped, ``n_dropped`` how many were. ``r2`` is the
   equation's R² (3SLS) or the within R² (FE); ``adj_r2`` its adjusted version
-  (:func:`estimation.panel.adjusted_within_r2` for FE).
+  (:func:`estimation.panel.adjusted_within_r2` for FE). ``inference`` states the basis of the
+  column's p-values and stars (covariance, reference distribution or bootstrap, clusters), so a
+  table can say what its stars rest on.
+
+FE columns with few clusters: see :func:`apply_few_cluster_bootstrap` (the spec's
+``fe.inference``).
 
 Nothing is silent: a fit that fails raises (or, with ``on_error="record"``, leaves a ``failed``
 model row whose warning says why, and no estimate rows), and non-finite estimates are named in the
@@ -36,7 +41,13 @@ import numpy as np
 import pandas as pd
 
 from estimation.errors import EstimationError
-from estimation.panel import adjusted_within_r2, fit_fe, hausman
+from estimation.panel import (
+    adjusted_within_r2,
+    cluster_t_inference,
+    fit_fe,
+    hausman,
+    wild_cluster_bootstrap,
+)
 from estimation.sample import Sample, build_sample
 from estimation.spec import CONST, Column, Spec, load_spec
 from estimation.system import fit_3sls
@@ -93,6 +104,7 @@ MODEL_COLUMNS = [
     "hausman_df",
     "hausman_p",
     "cov_type",
+    "inference",
     "data_hash",
     "warnings",
 ]
@@ -234,6 +246,7 @@ def estimate(
                 raise EstimationError(f"{where}: {exc}") from exc
             fit = _failed(column, exc)
         fits[(column.table, column.column_id)] = fit
+    apply_few_cluster_bootstrap(fits)
 
     estimates = pd.concat(
         [f.estimates for f in fits.values() if len(f.estimates)] or [_EMPTY], ignore_index=True
@@ -290,6 +303,7 @@ def _fit_3sls(sample: Sample, column: Column):
                 r2=float(r.rsquared),
                 adj_r2=float(r.rsquared_adj),
                 cov_type=column.cov.type,
+                inference=f"{column.cov.type} covariance; p: normal (z)",
             )
         )
     return res, pd.concat(estimates, ignore_index=True), pd.DataFrame(models)
@@ -307,9 +321,14 @@ def _fit_fe(sample: Sample, column: Column):
         where=where,
     )
     stat_kind = "z" if column.cov.debiased is False else "t"  # linearmodels: debiased → t
-    est = _tidy(
-        column, eq, res.params, res.std_errors, res.tstats, res.pvalues, res.conf_int(), stat_kind
-    )
+    pvalues, ci = res.pvalues, res.conf_int()
+    clustered = column.cov.type == "clustered" and column.cov.cluster_entity
+    inference = f"{column.cov.type} covariance; p: {'normal (z)' if stat_kind == 'z' else 't(N−K)'}"
+    if clustered and column.inference is not None and column.inference.reference == "clusters":
+        pvalues, ci, groups = cluster_t_inference(res)
+        stat_kind = "t"
+        inference = f"{_clustered_text(column)}; p: t({groups - 1}), {groups} clusters"
+    est = _tidy(column, eq, res.params, res.std_errors, res.tstats, pvalues, ci, stat_kind)
     extra: dict[str, Any] = {}
     warnings: list[str] = []
     if column.hausman:
@@ -325,6 +344,7 @@ def _fit_fe(sample: Sample, column: Column):
         r2=float(res.rsquared_within),
         adj_r2=adjusted_within_r2(res),
         cov_type=column.cov.type + (" (entity)" if column.cov.cluster_entity else ""),
+        inference=inference,
         warnings=warnings,
         **extra,
     )
@@ -394,9 +414,77 @@ def _fit_gmm(sample: Sample, column: Column):
         hansen_df=res.hansen.df,
         hansen_p=res.hansen.pval,
         cov_type=str(res.cov_type),
+        inference=f"{res.cov_type}; p: normal (z)",
         warnings=warnings,
     )
     return res, est, pd.DataFrame([row])
+
+
+# ------------------------------------------------------------------------------ few clusters
+
+
+def _clustered_text(column: Column) -> str:
+    factors = ["G/(G−1)"] if column.cov.group_debias else []
+    factors += [] if column.cov.debiased is False else ["(N−1)/(N−K)"]
+    return "clustered by province" + (f" ({' · '.join(factors)})" if factors else "")
+
+
+def apply_few_cluster_bootstrap(fits: dict[tuple[int, str], Fit]) -> None:
+    """Replace the p-values and stars of FE fits with few clusters by wild cluster bootstrap ones.
+
+    A clustered FE column whose spec has ``inference.few_clusters`` > 0 is bootstrapped when it has
+    fewer clusters than that or — ``bootstrap_scope: table`` — when another FE column of its table
+    does, so that the FE stars of one table rest on one basis. The coefficients, clustered
+    standard errors, t statistics and t(G−1) intervals stay; ``models.inference`` says which basis
+    each column's p-values have.
+    """
+    eligible = {
+        key: fit
+        for key, fit in fits.items()
+        if fit.column.estimator == "fe"
+        and fit.column.inference is not None
+        and fit.column.inference.few_clusters > 0
+        and fit.column.cov.type == "clustered"
+        and fit.column.cov.cluster_entity
+        and fit.sample is not None
+        and (fit.models["status"] == "ok").all()
+    }
+
+    def few(fit: Fit) -> bool:
+        return fit.sample.n_groups < fit.column.inference.few_clusters
+
+    small_tables = {table for (table, _), fit in eligible.items() if few(fit)}
+    for (table, _), fit in eligible.items():
+        scope = fit.column.inference.bootstrap_scope
+        if few(fit) or (scope == "table" and table in small_tables):
+            _bootstrap(fit)
+
+
+def _bootstrap(fit: Fit) -> None:
+    column, inf = fit.column, fit.column.inference
+    eq = column.reported_equation
+    p = wild_cluster_bootstrap(
+        fit.sample.data,
+        eq.dependent,
+        eq.regressors,
+        weights=inf.bootstrap_weights,
+        draws=inf.bootstrap_draws,
+        seed=inf.bootstrap_seed,
+    )
+    rows = fit.estimates["term"]
+    fit.estimates["p_value"] = rows.map(p).to_numpy(dtype=float)
+    fit.estimates["stars"] = [stars(v) for v in fit.estimates["p_value"]]
+    groups = fit.sample.n_groups
+    why = (
+        f"fewer than {inf.few_clusters} clusters"
+        if groups < inf.few_clusters
+        else f"another FE column of table {column.table} has fewer than {inf.few_clusters}"
+    )
+    fit.models["inference"] = (
+        f"{_clustered_text(column)}; p: wild cluster bootstrap-t (WCR11, {inf.bootstrap_weights} "
+        f"weights, {inf.bootstrap_draws} draws, seed {inf.bootstrap_seed}), {groups} clusters "
+        f"({why})"
+    )
 
 
 # ------------------------------------------------------------------------------------- tidy rows

@@ -7,8 +7,9 @@
 or the column as is). Rows missing any used variable, or whose logged column is not positive, are
 dropped and counted — the count, the variables and the mart's ``null_reason`` go into
 :attr:`Sample.warnings` — or refused when the spec says ``missing: error``. Panels may be unbalanced
-and have gaps (years missing for some provinces). Centring happens after the drop, so the means are
-over the rows actually used.
+and have gaps (years missing for some provinces). Centring happens after the drop: the means are
+over the full panel of the column's industry (``centring.scope: panel``, the rows the national
+column uses) or over the rows the fit itself uses (``scope: sample``).
 """
 
 from __future__ import annotations
@@ -126,30 +127,7 @@ def build_sample(panel: pd.DataFrame, column: Column) -> Sample:
     where = f"table {column.table}, column {column.column_id}"
     source = column.panel
     rows = select_rows(panel, column.sample_industry, column.sample_region, source)
-    needed = panel_variables(column)
-    variables = [column.variable(v) for v in needed]
-    sources = list(dict.fromkeys(v.column for v in variables))
-    absent = [c for c in sources if c not in rows.columns]
-    if absent:
-        raise SampleError(f"{where}: {source.relation} has no column(s) {', '.join(absent)}")
-
-    frame = rows.set_index([source.entity, source.time]).sort_index()
-    raw = frame[sources].apply(pd.to_numeric, errors="coerce").astype(float)
-    text = raw.isna() & frame[sources].notna()
-    if text.any().any():
-        bad = ", ".join(f"{v} ({int(n)} row(s))" for v, n in text.sum().items() if n)
-        raise SampleError(f"{where}: non-numeric values in {bad}")
-    raw = raw.where(np.isfinite(raw))
-    values = pd.DataFrame(index=raw.index)
-    nonpositive_by: dict[str, int] = {}
-    for v in variables:
-        col = raw[v.column]
-        if v.transform == "log":
-            nonpositive = col.notna() & (col <= 0)
-            if nonpositive.any():
-                nonpositive_by[v.name] = int(nonpositive.sum())
-            col = np.log(col.where(~nonpositive))
-        values[v.name] = col
+    frame, values, nonpositive_by = _variables(rows, column, where)
     bad = values.isna()
     missing_by = {v: int(n) for v, n in bad.sum().items() if n}
     drop = bad.any(axis=1)
@@ -176,7 +154,7 @@ def build_sample(panel: pd.DataFrame, column: Column) -> Sample:
         raise SampleError(f"{where}: no rows left after dropping missing values")
 
     data_hash = frame_hash(used)
-    data, means = _centre_and_interact(used, column)
+    data, means = _centre_and_interact(used, column, _centring_rows(panel, column, used, where))
     data[CONST] = 1.0
     return Sample(
         data=data,
@@ -190,7 +168,60 @@ def build_sample(panel: pd.DataFrame, column: Column) -> Sample:
     )
 
 
-def _centre_and_interact(used: pd.DataFrame, column: Column) -> tuple[pd.DataFrame, dict]:
+def _variables(
+    rows: pd.DataFrame, column: Column, where: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """The selected rows indexed by (entity, time), the fit's variables formed from them (NaN where
+    missing or, for a logged column, not positive) and the count of non-positive values by
+    variable."""
+    source = column.panel
+    needed = panel_variables(column)
+    variables = [column.variable(v) for v in needed]
+    sources = list(dict.fromkeys(v.column for v in variables))
+    absent = [c for c in sources if c not in rows.columns]
+    if absent:
+        raise SampleError(f"{where}: {source.relation} has no column(s) {', '.join(absent)}")
+
+    frame = rows.set_index([source.entity, source.time]).sort_index()
+    raw = frame[sources].apply(pd.to_numeric, errors="coerce").astype(float)
+    text = raw.isna() & frame[sources].notna()
+    if text.any().any():
+        bad = ", ".join(f"{v} ({int(n)} row(s))" for v, n in text.sum().items() if n)
+        raise SampleError(f"{where}: non-numeric values in {bad}")
+    raw = raw.where(np.isfinite(raw))
+    values = pd.DataFrame(index=raw.index)
+    nonpositive_by: dict[str, int] = {}
+    for v in variables:
+        col = raw[v.column]
+        if v.transform == "log":
+            nonpositive = col.notna() & (col <= 0)
+            if nonpositive.any():
+                nonpositive_by[v.name] = int(nonpositive.sum())
+            col = np.log(col.where(~nonpositive))
+        values[v.name] = col
+    return frame, values, nonpositive_by
+
+
+def _centring_rows(
+    panel: pd.DataFrame, column: Column, used: pd.DataFrame, where: str
+) -> pd.DataFrame:
+    """The rows whose means centre the column's variables.
+
+    ``scope: sample``: the rows the fit uses. ``scope: panel``: the rows the national column of the
+    same industry would use (every province, the same missing-value rule), so that a regional
+    column's interaction coefficients are measured at the same (national) point as the national
+    column's, instead of moving with the regional mean.
+    """
+    if column.centring.scope == "sample" or column.sample_region == "national":
+        return used
+    rows = select_rows(panel, column.sample_industry, "national", column.panel)
+    _, values, _ = _variables(rows, column, f"{where} (full-panel centring)")
+    return values[~values.isna().any(axis=1)]
+
+
+def _centre_and_interact(
+    used: pd.DataFrame, column: Column, centring_rows: pd.DataFrame
+) -> tuple[pd.DataFrame, dict]:
     scale = column.centring.moderator_scale
     centre: list[str] = []
     if column.centring.variables == "components":
@@ -199,7 +230,7 @@ def _centre_and_interact(used: pd.DataFrame, column: Column) -> tuple[pd.DataFra
         dependents = {eq.dependent for eq in column.equations}
         centre = [v for v in used.columns if v not in dependents]
     centre = list(dict.fromkeys(centre))
-    means = {v: float(used[v].mean()) for v in centre}
+    means = {v: float(centring_rows[v].mean()) for v in centre}
     data = used.copy()
     for v, m in means.items():
         data[v] = data[v] - m

@@ -42,6 +42,7 @@ PANEL_VARIABLES = LEVELS + LOGS + LAGS
 CONST = "const"
 MISSING_POLICIES = ("drop", "error")
 CENTRING_VARIABLES = ("none", "components", "regressors")
+CENTRING_SCOPES = ("panel", "sample")
 MODERATOR_SCALES = ("log", "level")
 #: How a spec variable is formed from its panel column (``variables:`` in a spec file).
 TRANSFORMS = ("identity", "log")
@@ -145,23 +146,30 @@ class Centring:
 
     ``variables``: ``components`` centres the components of the column's interactions (so a main
     effect that is also a component, ``ln_innov`` in eq. 3, enters centred as well); ``regressors``
-    centres every regressor; ``none`` centres nothing. ``scope: sample`` subtracts the mean over the
-    rows the fit actually uses. ``moderator_scale``: the mechanism variable enters the product as
-    its log (``log``) or level (``level``).
+    centres every regressor; ``none`` centres nothing. ``scope: panel`` (the default) subtracts the
+    mean over the full panel of the column's industry — the rows its national column uses — so
+    every region is centred at the same national point; ``scope: sample`` the mean over the rows
+    the fit itself uses. ``moderator_scale``: the mechanism variable enters the product as its log
+    (``log``) or level (``level``).
     """
 
-    scope: str = "sample"
+    scope: str = "panel"
     variables: str = "components"
     moderator_scale: str = "log"
 
 
 @dataclass(frozen=True)
 class Covariance:
-    """Covariance settings passed to linearmodels (``cov_type`` plus its options)."""
+    """Covariance settings passed to linearmodels (``cov_type`` plus its options).
+
+    ``group_debias``: the G/(G−1) small-sample factor of a clustered covariance (linearmodels'
+    option of that name), on top of ``debiased``'s (N−1)/(N−K).
+    """
 
     type: str
     cluster_entity: bool = False
     debiased: bool | None = None
+    group_debias: bool | None = None
 
     def options(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -169,15 +177,47 @@ class Covariance:
             out["cluster_entity"] = True
         if self.debiased is not None:
             out["debiased"] = self.debiased
+        if self.group_debias is not None:
+            out["group_debias"] = self.group_debias
         return out
+
+
+#: Reference distributions of a clustered FE fit's t statistics: ``clusters``, t(G−1) with G the
+#: number of clusters; ``residual``, linearmodels' t(N−K).
+INFERENCE_REFERENCES = ("clusters", "residual")
+#: Wild cluster bootstrap weights (wildboottest's names).
+BOOTSTRAP_WEIGHTS = ("webb", "rademacher")
+#: Which FE columns report bootstrap p-values: every FE column of a ``table`` with one column below
+#: ``few_clusters`` (one basis for the table's FE stars), or only the ``column``s below it.
+BOOTSTRAP_SCOPES = ("table", "column")
+
+
+@dataclass(frozen=True)
+class Inference:
+    """How an FE fit's p-values (and so its stars) are computed (``inference:`` of ``fe``).
+
+    Clustered errors are referred to t(G−1) (``reference: clusters``). Below ``few_clusters``
+    clusters the reported p-values are wild cluster bootstrap-t p-values (restricted, WCR11;
+    ``bootstrap_weights``, ``bootstrap_draws``, seeded by ``bootstrap_seed``), for every FE column
+    of the table or only that column (``bootstrap_scope``). ``few_clusters: 0`` turns it off.
+    """
+
+    reference: str = "clusters"
+    few_clusters: int = 20
+    bootstrap_weights: str = "webb"
+    bootstrap_draws: int = 9999
+    bootstrap_seed: int = 15
+    bootstrap_scope: str = "table"
 
 
 @dataclass(frozen=True)
 class GmmSettings:
     """System-GMM settings, resolved to variable names.
 
-    ``gmm_instruments``: ``(variable, min_lag, max_lag)`` for the GMM-style instruments (the
-    dependent and the endogenous regressors); every other regressor is an IV-style instrument.
+    ``gmm_instruments``: ``(variable, min_lag, max_lag)`` for the GMM-style instruments: the
+    dependent, the endogenous regressors and (``endogenous_interactions: gmm``) every interaction
+    whose factor is one of them, with its factor's lags — the product of an endogenous variable is
+    endogenous too. Every other regressor is an IV-style instrument.
     """
 
     lags: int
@@ -188,6 +228,7 @@ class GmmSettings:
     robust: bool
     time_dummies: bool
     constant: bool = True
+    endogenous_interactions: str = "gmm"
 
 
 @dataclass(frozen=True)
@@ -203,6 +244,7 @@ class Column:
     reported: str
     exogenous: tuple[str, ...] = ()
     cov: Covariance = Covariance("unadjusted")
+    inference: Inference | None = None
     gmm: GmmSettings | None = None
     hausman: bool = False
     centring: Centring = Centring()
@@ -256,7 +298,9 @@ class Column:
             ),
             "centring": json.dumps(vars(self.centring)),
             "missing": self.missing,
-            "cov": json.dumps(vars(self.cov)),
+            "cov": json.dumps(
+                vars(self.cov) | ({"inference": vars(self.inference)} if self.inference else {})
+            ),
             "gmm": json.dumps(None if self.gmm is None else _gmm_json(self.gmm)),
             "hausman": self.hausman,
         }
@@ -554,8 +598,8 @@ def _parse_centring(raw: Any, where: str) -> Centring:
         raise SpecError(f"{where}: expected a mapping")
     _known_keys(raw, {"scope", "variables", "moderator_scale"}, where)
     c = Centring(**raw)
-    if c.scope != "sample":
-        raise SpecError(f"{where}.scope: only 'sample' is supported, not {c.scope!r}")
+    if c.scope not in CENTRING_SCOPES:
+        raise SpecError(f"{where}.scope: {c.scope!r} is not one of {CENTRING_SCOPES}")
     if c.variables not in CENTRING_VARIABLES:
         raise SpecError(f"{where}.variables: {c.variables!r} is not one of {CENTRING_VARIABLES}")
     if c.moderator_scale not in MODERATOR_SCALES:
@@ -571,10 +615,45 @@ def _parse_missing(raw: Any, where: str) -> str:
     return raw
 
 
+def _parse_inference(raw: Any, where: str) -> Inference:
+    """``inference: {reference, few_clusters, bootstrap: {weights, draws, seed, scope}}``."""
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"{where}: expected a mapping with reference, few_clusters, bootstrap")
+    _known_keys(raw, {"reference", "few_clusters", "bootstrap"}, where)
+    boot = raw.get("bootstrap") or {}
+    if not isinstance(boot, Mapping):
+        raise SpecError(f"{where}.bootstrap: expected a mapping with weights, draws, seed, scope")
+    _known_keys(boot, {"weights", "draws", "seed", "scope"}, f"{where}.bootstrap")
+    default = Inference()
+    out = Inference(
+        reference=raw.get("reference", default.reference),
+        few_clusters=raw.get("few_clusters", default.few_clusters),
+        bootstrap_weights=boot.get("weights", default.bootstrap_weights),
+        bootstrap_draws=boot.get("draws", default.bootstrap_draws),
+        bootstrap_seed=boot.get("seed", default.bootstrap_seed),
+        bootstrap_scope=boot.get("scope", default.bootstrap_scope),
+    )
+    for name, value, allowed in (
+        ("reference", out.reference, INFERENCE_REFERENCES),
+        ("bootstrap.weights", out.bootstrap_weights, BOOTSTRAP_WEIGHTS),
+        ("bootstrap.scope", out.bootstrap_scope, BOOTSTRAP_SCOPES),
+    ):
+        if value not in allowed:
+            raise SpecError(f"{where}.{name}: {value!r} is not one of {allowed}")
+    for name, value, low in (
+        ("few_clusters", out.few_clusters, 0),
+        ("bootstrap.draws", out.bootstrap_draws, 99),
+        ("bootstrap.seed", out.bootstrap_seed, 0),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise SpecError(f"{where}.{name}: expected an integer >= {low}, got {value!r}")
+    return out
+
+
 def _parse_cov(raw: Any, estimator: str, where: str) -> Covariance:
     if not isinstance(raw, Mapping) or "type" not in raw:
         raise SpecError(f"{where}: expected a mapping with a 'type'")
-    _known_keys(raw, {"type", "cluster_entity", "debiased"}, where)
+    _known_keys(raw, {"type", "cluster_entity", "debiased", "group_debias"}, where)
     cov = Covariance(**raw)
     if cov.type not in COV_TYPES[estimator]:
         raise SpecError(
@@ -585,11 +664,16 @@ def _parse_cov(raw: Any, estimator: str, where: str) -> Covariance:
 
 _SETTINGS_KEYS = {
     "3sls": {"system", "exogenous", "cov"},
-    "fe": {"cov", "hausman", "time_effects"},
+    "fe": {"cov", "hausman", "time_effects", "inference"},
     "sys_gmm": {"lags", "gmm_instruments", "collapse", "two_step", "robust", "time_dummies"}
-    | {"constant"},
+    | {"constant", "endogenous_interactions"},
 }
 
+
+#: How system GMM instruments an interaction whose factor has GMM-style instruments: ``gmm``, its
+#: own GMM-style instruments with the factor's lags (consistent), or ``iv``, an IV-style instrument
+#: of itself (treats it as strictly exogenous: biased when the factor is endogenous).
+ENDOGENOUS_INTERACTIONS = ("gmm", "iv")
 
 #: ``sample_industry`` of every column of a spec whose panel has no industry column.
 ALL_INDUSTRIES = "all"
@@ -742,6 +826,7 @@ def _build_column(
             **common,
             equations=(equation,),
             cov=_parse_cov(settings.get("cov", {"type": "unadjusted"}), "fe", f"{where}.cov"),
+            inference=_parse_inference(settings.get("inference") or {}, f"{where}.inference"),
             hausman=hausman,
             time_effects=time_effects,
             interactions=_used_interactions((equation,), interactions),
@@ -757,6 +842,17 @@ def _build_column(
             continue
         lo, hi = _lag_range(inst[role], f"{where}: settings.gmm_instruments.{role}")
         gmm_vars += [(n, lo, hi) for n in names]
+    treatment = settings.get("endogenous_interactions", "gmm")
+    if treatment not in ENDOGENOUS_INTERACTIONS:
+        raise SpecError(
+            f"{where}: settings.endogenous_interactions: {treatment!r} is not one of "
+            f"{ENDOGENOUS_INTERACTIONS}"
+        )
+    if treatment == "gmm":
+        lags_of = {v: (lo, hi) for v, lo, hi in gmm_vars}
+        for inter in _used_interactions((equation,), interactions):
+            if inter.variable in lags_of:
+                gmm_vars.append((inter.name, *lags_of[inter.variable]))
     gmm_names = {v for v, _, _ in gmm_vars}
     lag_terms = {f"lag_{equation.dependent}"}
     iv = tuple(r for r in dynamic.regressors if r not in gmm_names and r not in lag_terms)
@@ -769,6 +865,7 @@ def _build_column(
         robust=bool(settings.get("robust", True)),
         time_dummies=bool(settings.get("time_dummies", False)),
         constant=bool(settings.get("constant", True)),
+        endogenous_interactions=treatment,
     )
     return Column(
         **common,

@@ -479,3 +479,78 @@ def test_large_n_single_draw_close_to_truth(kind):
     assert res.ar(1)[0] < -10
     assert res.ar(2)[1] > 0.001
     assert res.hansen.pval > 0.001
+
+
+# ----------------------------------------------------------------------------------------------
+# Interactions of an endogenous regressor (paper.yml: sys_gmm endogenous_interactions)
+# ----------------------------------------------------------------------------------------------
+INTERACTION_TRUTH = {"L1.y": 0.5, "x": 1.0, "xm": 0.5, "m": 0.0}
+
+
+def _endogenous_interaction_panel(seed: int, n: int = 1000, t: int = 8) -> pd.DataFrame:
+    """y = 0.5 L.y + 1.0 x + 0.5 x·m + μ + ε, with x endogenous (it moves with the current ε,
+    like ln_vocal in eq. 4) and the moderator m exogenous; 30 burn-in periods make the start
+    mean-stationary, as system GMM's level moments require."""
+    rng = np.random.default_rng(seed)
+    mu = rng.normal(size=n)
+    y = np.zeros(n)
+    x = np.zeros(n)
+    frames = []
+    burn = 30
+    for s in range(burn + t):
+        e = rng.normal(size=n)
+        x = 0.5 * x + 0.5 * mu + 0.8 * e + rng.normal(size=n)
+        m = 1.0 + rng.normal(size=n)
+        y = 0.5 * y + 1.0 * x + 0.5 * x * m + mu + e
+        if s >= burn:
+            frames.append(
+                pd.DataFrame(
+                    {"i": np.arange(n), "t": s - burn, "y": y, "x": x, "m": m, "xm": x * m}
+                )
+            )
+    return pd.concat(frames).set_index(["i", "t"]).sort_index()
+
+
+def test_interaction_of_an_endogenous_factor_needs_its_own_gmm_instruments():
+    """40 seeded panels (1,000 entities × 8 years), two-step collapsed system GMM as the national
+    columns of Tables 5 and 8. Instrumenting x·m by itself (IV-style, the old spec) assumes it is
+    strictly exogenous; it moves with ε through x, so its coefficient is biased (about +0.32 here,
+    dozens of Monte Carlo standard errors). GMM-style instruments of its own, lags 2–3 like its
+    factor's, recover the truth within 3 Monte Carlo standard errors."""
+    reps = 40
+    old, new = [], []
+    for seed in range(reps):
+        data = _endogenous_interaction_panel(9100 + seed)
+        common = {"dependent": "y", "exog": ["x", "xm", "m"], "lags": 1, "collapse": True}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", InstrumentCountWarning)
+            old.append(
+                DynamicPanelGMM(
+                    data,
+                    gmm_instruments={"y": (2, 3), "x": (2, 3)},
+                    iv_instruments=["xm", "m"],
+                    **common,
+                )
+                .fit()
+                .params
+            )
+            new.append(
+                DynamicPanelGMM(
+                    data,
+                    gmm_instruments={"y": (2, 3), "x": (2, 3), "xm": (2, 3)},
+                    iv_instruments=["m"],
+                    **common,
+                )
+                .fit()
+                .params
+            )
+    for draws, consistent in ((pd.DataFrame(new), True), (pd.DataFrame(old), False)):
+        mc_se = draws["xm"].std() / np.sqrt(reps)
+        bias = draws["xm"].mean() - INTERACTION_TRUTH["xm"]
+        if consistent:
+            assert abs(bias) < 3 * mc_se, (bias, mc_se)
+            for term in ("L1.y", "x"):
+                se = draws[term].std() / np.sqrt(reps)
+                assert abs(draws[term].mean() - INTERACTION_TRUTH[term]) < 3 * se, term
+        else:
+            assert bias > 10 * mc_se and bias > 0.1, (bias, mc_se)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from linearmodels import PanelOLS
 from numpy.testing import assert_allclose
 from scipy import stats
@@ -17,7 +18,7 @@ from estimation.panel import adjusted_within_r2, fit_fe, hausman
 from estimation.run import estimate
 from estimation.sample import SingularDesignError
 from estimation.simulate import knock_out
-from estimation.spec import Covariance
+from estimation.spec import DEFAULT_SPEC, Covariance, parse_spec
 
 BETA = {"x1": 1.0, "x2": -0.5}
 
@@ -113,7 +114,7 @@ def test_run_pipeline_centres_within_the_sample_and_equals_panelols(simulate_pan
         }
     )
     direct = PanelOLS(rows["ln_vocal"], x, entity_effects=True).fit(
-        cov_type="clustered", cluster_entity=True
+        cov_type="clustered", cluster_entity=True, group_debias=True
     )
     assert_allclose(est["coef"], direct.params[est.index], rtol=1e-10)
     assert_allclose(est["std_err"], direct.std_errors[est.index], rtol=1e-10)
@@ -125,6 +126,46 @@ def test_run_pipeline_centres_within_the_sample_and_equals_panelols(simulate_pan
     sample = run.fits[(7, "fe_T_national")].sample
     assert sample.means["ln_know"] == pytest.approx(rows["ln_know"].mean())
     assert abs(sample.data["ln_innov"].mean()) < 1e-12
+
+
+def test_regional_columns_centre_at_the_full_panel_mean_by_default(simulate_panel):
+    """Table 8, east: the factors are centred at the national (full-panel, industry T) means, so the
+    product is formed at the same point for every region; `scope: sample` (per group) centres at
+    the east's own means instead. Eq. 3 has no main effect of the moderators, so moving the
+    centring point changes the estimates (not only the constant): the two choices must differ."""
+    panel = simulate_panel(4, effects=True)
+    factors = ["ln_innov", "ln_deve", "ln_know"]
+    t_rows = panel[panel["industry_code"] == "T"].set_index(["province_code", "year"])
+    east = t_rows[t_rows["region"] == "east"].sort_index()
+    national_means = t_rows[factors].mean()
+    assert not np.allclose(national_means, east[factors].mean())  # the two points differ
+
+    def fit(spec):
+        run = estimate(panel, tables=[8], spec=spec)
+        est = run.estimates[run.estimates["column_id"] == "fe_T_east"].set_index("term")
+        return run.fits[(8, "fe_T_east")].sample, est
+
+    sample, est = fit(None)
+    assert sample.means == pytest.approx(national_means.to_dict(), rel=1e-12)
+    c = east[factors] - national_means
+    x = pd.DataFrame(
+        {
+            "ln_innov_x_deve": c["ln_innov"] * c["ln_deve"],
+            "ln_innov_x_know": c["ln_innov"] * c["ln_know"],
+            "ln_innov": c["ln_innov"],
+            **{v: east[v] for v in ["ln_size", "ln_pgdp", "ln_open", "ln_infr"]},
+            "const": 1.0,
+        }
+    )
+    direct = PanelOLS(east["ln_vocal"], x, entity_effects=True).fit()
+    assert_allclose(est["coef"], direct.params[est.index], rtol=1e-10)
+
+    raw = yaml.safe_load(DEFAULT_SPEC.read_text(encoding="utf-8"))
+    fe_group = next(t for t in raw["tables"] if t["table"] == 8)["groups"][0]
+    fe_group["centring"] = {"scope": "sample"}
+    own, own_est = fit(parse_spec(raw))
+    assert own.means == pytest.approx(east[factors].mean().to_dict(), rel=1e-12)
+    assert not np.allclose(own_est["coef"], est["coef"], rtol=1e-6)
 
 
 def test_monte_carlo_coverage_with_entity_effects():

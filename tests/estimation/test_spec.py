@@ -56,13 +56,43 @@ def test_estimator_settings_resolve(spec):
         ("ln_innov", "ln_know"),
     ]
 
+    # the interactions of the endogenous ln_innov get GMM-style instruments with ln_innov's lags
     national = spec.column(8, "sys_gmm_T_national").gmm
-    assert national.gmm_instruments == (("ln_vocal", 2, 3), ("ln_innov", 2, 3))
+    assert national.gmm_instruments == (
+        ("ln_vocal", 2, 3),
+        ("ln_innov", 2, 3),
+        ("ln_innov_x_deve", 2, 3),
+        ("ln_innov_x_know", 2, 3),
+    )
+    assert national.iv_instruments == ("ln_size", "ln_pgdp", "ln_open", "ln_infr")
     assert national.collapse and national.two_step and national.robust
-    assert "ln_innov_x_deve" in national.iv_instruments
     central = spec.column(8, "sys_gmm_T_central").gmm
-    assert central.gmm_instruments == (("ln_vocal", 2, 2), ("ln_innov", 2, 2))
+    assert central.gmm_instruments == (
+        ("ln_vocal", 2, 2),
+        ("ln_innov", 2, 2),
+        ("ln_innov_x_deve", 2, 2),
+        ("ln_innov_x_know", 2, 2),
+    )
     assert not central.two_step and not central.robust
+    # eq. 4: ln_vocal is endogenous, its interactions follow it
+    t5 = spec.column(5, "sys_gmm_T_national").gmm
+    assert [v for v, _, _ in t5.gmm_instruments] == [
+        "ln_innov",
+        "ln_vocal",
+        "ln_vocal_x_tech",
+        "ln_vocal_x_dim",
+    ]
+
+
+def test_endogenous_interactions_iv_keeps_them_iv_style(raw):
+    changed = copy.deepcopy(raw)
+    changed["estimators"]["sys_gmm"]["endogenous_interactions"] = "iv"
+    g = parse_spec(changed).column(8, "sys_gmm_T_national").gmm
+    assert g.gmm_instruments == (("ln_vocal", 2, 3), ("ln_innov", 2, 3))
+    assert g.iv_instruments[:2] == ("ln_innov_x_deve", "ln_innov_x_know")
+    changed["estimators"]["sys_gmm"]["endogenous_interactions"] = "exogenous"
+    with pytest.raises(SpecError, match="endogenous_interactions: 'exogenous' is not one of"):
+        parse_spec(changed)
 
 
 def test_dataclasses_are_frozen(spec):
@@ -115,6 +145,7 @@ def test_unknown_table_is_named(spec):
         (("tables", 2, "groups", 0, "regions"), ["northeast"], "unknown region 'northeast'"),
         (("missing",), "impute", "'impute' is not one of"),
         (("centring", "moderator_scale"), "sqrt", "'sqrt' is not one of"),
+        (("centring", "scope"), "region", "'region' is not one of"),
         (("estimators", "fe", "cov"), {"type": "bootstrap"}, "'bootstrap' is not a covariance"),
         (("interactions", "ln_vocal_x_dim"), ["ln_vocal", "ln_dim"], "unknown moderator"),
         (("estimators", "fe", "ridge"), 1.0, "unknown key"),

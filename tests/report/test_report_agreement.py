@@ -103,6 +103,38 @@ def test_agreement_frame_and_summary():
     assert summary.loc["all", "share_same_sign"] == pytest.approx(2 / 3)
 
 
+def test_constant_is_shown_but_never_scored():
+    """A constant that disagrees in sign and stars changes neither the count nor the shares."""
+    estimates = pd.DataFrame(
+        {
+            "table": [5, 5],
+            "column_id": ["fe_T_east", "fe_T_east"],
+            "term": ["ln_vocal", "const"],
+            "reported": [True, True],
+            "coef": [0.4, -3.0],
+            "stars": [2, 0],
+        }
+    )
+    published = pd.DataFrame(
+        {
+            "table": [5, 5],
+            "column_id": ["fe_T_east", "fe_T_east"],
+            "term": ["ln_vocal", "const"],
+            "coef": ["0.350", "2.118"],
+            "stars": pd.array([2, 3], dtype="Int64"),
+        }
+    )
+    frame = ag.agreement_frame(estimates, published).set_index(["column_id", "term"])
+    const = frame.loc[("fe_T_east", "const")]
+    assert const["status"] == ag.NOT_SCORED
+    assert const["mark"] == "not scored (constant)"
+    assert const["difference"] == pytest.approx(-3.0 - 2.118)  # still shown beside the paper's
+    summary = ag.summarise(frame.reset_index(), [5]).set_index("table")
+    assert summary.loc["5", "compared"] == 1
+    assert summary.loc["5", "share_same_sign"] == 1.0
+    assert summary.loc["5", "share_same_stars"] == 1.0
+
+
 def test_summary_of_nothing_compared():
     frame = pd.DataFrame(columns=["table", "status", "same_sign", "same_stars"])
     row = ag.summarise(frame, [3]).iloc[0]

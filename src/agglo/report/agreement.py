@@ -26,6 +26,10 @@ STARS_DIFFER = "stars_differ"  # same sign, different significance
 SIGN_DIFFERS = "sign_differs"
 NO_PUBLISHED = "no_published"
 NOT_ESTIMATED = "not_estimated"
+NOT_SCORED = "not_scored"  # shown, never counted: the constant
+
+#: Terms shown beside the paper's value but never scored (see the module docstring).
+UNSCORED_TERMS = frozenset({"const"})
 
 #: Published rows that are diagnostics, not coefficients.
 DIAGNOSTIC_TERMS = frozenset({"ar1", "ar2", "sargan", "hansen", "hausman", "adj_r2", "nobs"})
@@ -81,6 +85,8 @@ class Agreement:
             return "no published value"
         if self.status == NOT_ESTIMATED:
             return "not estimated"
+        if self.status == NOT_SCORED:
+            return "not scored (constant)"
         sign = "sign ✓" if self.same_sign else "sign ✗"
         if self.same_stars:
             stars = "stars ✓"
@@ -94,13 +100,25 @@ class Agreement:
         return "" if self.difference is None else f"Δ {self.difference:+.3f}"
 
 
-def compare(our_coef: Any, our_stars: Any, published_coef: Any, published_stars: Any) -> Agreement:
-    """Agreement of one coefficient with its published value (a printed string or a number)."""
+def compare(
+    our_coef: Any, our_stars: Any, published_coef: Any, published_stars: Any, *, scored: bool = True
+) -> Agreement:
+    """Agreement of one coefficient with its published value (a printed string or a number).
+
+    ``scored=False`` (the constant): the difference is kept, sign and stars are not judged.
+    """
     if _missing(published_coef):
         return Agreement(NO_PUBLISHED)
     if _missing(our_coef) or (isinstance(our_coef, float) and math.isnan(our_coef)):
         return Agreement(NOT_ESTIMATED, published_stars=_stars(published_stars))
     ours = float(our_coef)
+    if not scored:
+        return Agreement(
+            NOT_SCORED,
+            difference=ours - float(published_coef),
+            our_stars=_stars(our_stars),
+            published_stars=_stars(published_stars),
+        )
     sign = printed_sign(published_coef)
     if sign == 0:
         same_sign = round(ours, printed_decimals(published_coef)) == 0
@@ -133,7 +151,13 @@ def agreement_frame(estimates: pd.DataFrame, published: pd.DataFrame) -> pd.Data
     pub = pub.rename(columns={"coef": "published_coef", "stars": "published_stars"})
     both = ours.merge(pub, on=KEYS, how="outer").astype({"table": int})
     results = [
-        compare(r.our_coef, r.our_stars, r.published_coef, r.published_stars)
+        compare(
+            r.our_coef,
+            r.our_stars,
+            r.published_coef,
+            r.published_stars,
+            scored=r.term not in UNSCORED_TERMS,
+        )
         for r in both.itertuples()
     ]
     both["status"] = [a.status for a in results]
@@ -146,7 +170,9 @@ def agreement_frame(estimates: pd.DataFrame, published: pd.DataFrame) -> pd.Data
 
 
 def summarise(frame: pd.DataFrame, tables: Iterable[int] | None = None) -> pd.DataFrame:
-    """Per table (and ``all``): coefficients compared, and the share with the same sign / stars."""
+    """Per table (and ``all``): coefficients compared, and the share with the same sign / stars.
+
+    Constants (``not_scored``) are in neither the count nor the shares."""
     rows = []
     numbers = list(tables) if tables is not None else sorted(frame["table"].unique())
     for label, part in [(str(n), frame[frame["table"] == n]) for n in numbers] + [("all", frame)]:

@@ -461,7 +461,8 @@ def results_for_tables(
 AGREEMENT = "agreement"
 AGREEMENT_LEGEND = (
     "Agreement (per coefficient, ours vs paper): sign ✓/✗ = same/opposite sign; stars ✓ = same "
-    "significance level, else ours vs paper; Δ = ours − paper."
+    "significance level, else ours vs paper; Δ = ours − paper. The constant is shown, never scored "
+    "(it depends on what was centred)."
 )
 _DIAGNOSTIC_LABELS = {label for _, label in DIAGNOSTIC_ROWS}
 COLOUR_LEGEND = "Green: same sign and stars; amber: same sign, different stars; red: opposite sign."
