@@ -44,8 +44,7 @@ def _duplicated_keys(con, table: str) -> int:
 
 def _table5(con):
     return con.execute(
-        'select * from results.estimates where "table" = 5 '
-        "order by column_id, equation, term_order"
+        'select * from results.estimates where "table" = 5 order by column_id, equation, term_order'
     ).df()
 
 

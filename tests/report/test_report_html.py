@@ -212,7 +212,9 @@ def test_report_banner_after_a_real_file_is_loaded(report_warehouse, tmp_path, y
         (n_files,) = con.execute("select count(distinct file_path) from raw.load_log").fetchone()
     out = tmp_path / "report"
     assert main(["report", "--warehouse", str(copy), "--out", str(out)]) == 0
-    note = _text(lxml.html.parse(str(out / "index.html")).getroot().get_element_by_id("simulated-note"))
+    note = _text(
+        lxml.html.parse(str(out / "index.html")).getroot().get_element_by_id("simulated-note")
+    )
     assert f"{n_files - 1} of the {n_files} yearbook files" in note, note
     assert "rd-intensity/2019.xls" in note and "mix simulated and real values" in note
     assert "mix simulated and real values" in (out / "report.md").read_text(encoding="utf-8")
