@@ -16,10 +16,11 @@ Tables (every one carries ``run_id``):
 
 These three are the **current** results: each column (table × column_id) from the latest run that
 fitted it, so their keys are unique (primary keys without ``run_id``) however many partial runs
-(``agglo estimate --table 5``) were made. Every run's rows are kept in ``results.estimates_history``,
-``results.models_history`` and ``results.spec_columns_history`` (same columns, keyed by run); the
-current tables are rebuilt from them (:func:`refresh_current`) in the transaction that writes a run.
-A warehouse written before the history tables existed is migrated on the next write.
+(``agglo estimate --table 5``) were made. Every run's rows are kept in
+``results.estimates_history``, ``results.models_history`` and ``results.spec_columns_history``
+(same columns, keyed by run); the current tables are rebuilt from them (:func:`refresh_current`)
+in the transaction that writes a run. A warehouse written before the history tables existed is
+migrated on the next write.
 
 Table numbers identify a spec's tables across specs: the paper's are 1–8 (:func:`read_results`'
 default), the knowledge-production spec's 101.
@@ -121,8 +122,7 @@ _RESULT_TABLES = {
     "spec_columns": (_SPEC_COLUMNS_COLUMNS, '"table", column_id'),
 }
 
-DDL = (
-    f"""
+DDL = f"""
 create schema if not exists {SCHEMA};
 create table if not exists {SCHEMA}.runs (
     run_id varchar primary key,
@@ -136,13 +136,11 @@ create table if not exists {SCHEMA}.runs (
     n_failed integer not null,
     spec_path varchar
 );
-"""
-    + "".join(
-        f"create table if not exists {SCHEMA}.{name}_history (\n{columns}"
-        f"    primary key (run_id, {key})\n);\n"
-        f"create table if not exists {SCHEMA}.{name} (\n{columns}    primary key ({key})\n);\n"
-        for name, (columns, key) in _RESULT_TABLES.items()
-    )
+""" + "".join(
+    f"create table if not exists {SCHEMA}.{name}_history (\n{columns}"
+    f"    primary key (run_id, {key})\n);\n"
+    f"create table if not exists {SCHEMA}.{name} (\n{columns}    primary key ({key})\n);\n"
+    for name, (columns, key) in _RESULT_TABLES.items()
 )
 
 _TABLES = ("estimates", "models", "spec_columns", "runs")
@@ -184,7 +182,7 @@ def refresh_current(con: Any) -> None:
         con.execute(f"delete from {SCHEMA}.{name}")
         con.execute(
             f"insert into {SCHEMA}.{name} by name select h.* "
-            f"from {SCHEMA}.{name}_history as h join ({latest}) using (run_id, \"table\", column_id)"
+            f'from {SCHEMA}.{name}_history as h join ({latest}) using (run_id, "table", column_id)'
         )
 
 
@@ -296,9 +294,7 @@ def read_results(con: Any, tables: list[int] | None = None) -> tuple[pd.DataFram
     return est, mod
 
 
-def _read_latest_run_per_table(
-    con: Any, numbers: list[int]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _read_latest_run_per_table(con: Any, numbers: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A warehouse from before the history tables, opened read-only (not migrated yet): each
     table from the latest run covering it; empty frames without a results schema."""
     est, mod = [], []

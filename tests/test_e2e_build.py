@@ -136,7 +136,9 @@ def test_partial_reestimate_keeps_one_row_per_key(warehouse):
         warehouse, f"SELECT count(*) - count(DISTINCT ({keys})) FROM results.estimates"
     ) == [(0,)]
     runs = dict(
-        query(warehouse, 'SELECT "table" = 5, list(DISTINCT run_id) FROM results.estimates GROUP BY 1')
+        query(
+            warehouse, 'SELECT "table" = 5, list(DISTINCT run_id) FROM results.estimates GROUP BY 1'
+        )
     )
     assert runs[False] == list(build_run)
     (partial,) = runs[True]
