@@ -85,9 +85,8 @@ class Evidence:
             else:
                 where = "rows from " + ", ".join(t.files)
                 if t.cells:  # "file sheet!cell"; the file is said once when there is one
-                    cells = (
-                        [c.rpartition(" ")[2] for c in t.cells] if len(t.files) == 1 else t.cells
-                    )
+                    one = f"{t.files[0]} " if len(t.files) == 1 else ""
+                    cells = [c.removeprefix(one) for c in t.cells]
                     where += " (cells " + ", ".join(cells) + ")"
             lines.append(f"  {t.name}: {t.n_rows} row(s) in {t.relation}; {where}")
         return "\n".join(lines)
