@@ -12,15 +12,19 @@ Tables (every one carries ``run_id``):
   ``warnings`` is a ``VARCHAR[]``).
 * ``results.spec_columns`` — what the spec says about each column (estimator, sample, regressors,
   instruments, centring, covariance, GMM settings; ``equations`` also names, per equation, the
-  panel relation read and the effects removed), to join on ``("table", column_id)``.
+  panel relation read and the effects removed), to join on ``("table", column_id)``; ``choices``
+  lists the ids of the specification choices that concern the column.
+* ``results.spec_choices`` — the spec's ``choices:`` (:mod:`estimation.choices`), one row per
+  choice: the paper's words with their lines, what we do, why, and where it applies (``tables``;
+  ``estimators``, ``industries``, ``regions`` NULL when it applies to all).
 
-These three are the **current** results: each column (table × column_id) from the latest run that
-fitted it, so their keys are unique (primary keys without ``run_id``) however many partial runs
-(``agglo estimate --table 5``) were made. Every run's rows are kept in
-``results.estimates_history``, ``results.models_history`` and ``results.spec_columns_history``
-(same columns, keyed by run); the current tables are rebuilt from them (:func:`refresh_current`)
-in the transaction that writes a run. A warehouse written before the history tables existed is
-migrated on the next write.
+These four are the **current** results: each column (table × column_id) from the latest run that
+fitted it, each choice from the latest of those runs, so their keys are unique (primary keys
+without ``run_id``) however many partial runs (``agglo estimate --table 5``) were made. Every
+run's rows are kept in ``results.estimates_history``, ``results.models_history``,
+``results.spec_columns_history`` and ``results.spec_choices_history`` (same columns, keyed by run);
+the current tables are rebuilt from them (:func:`refresh_current`) in the transaction that writes
+a run. A warehouse written before the history tables existed is migrated on the next write.
 
 Table numbers identify a spec's tables across specs: the paper's are 1–8 (:func:`read_results`'
 default), the knowledge-production spec's 101.
@@ -113,6 +117,23 @@ _SPEC_COLUMNS_COLUMNS = """    run_id varchar not null,
     cov json,
     gmm json,
     hausman boolean,
+    choices varchar[],
+"""
+
+_SPEC_CHOICES_COLUMNS = """    run_id varchar not null,
+    spec_hash varchar not null,
+    choice_order integer not null,
+    choice_id varchar not null,
+    topic varchar not null,
+    paper_lines varchar[] not null,
+    paper_quotes varchar[] not null,
+    ours varchar not null,
+    why varchar not null,
+    tables integer[] not null,
+    estimators varchar[],
+    industries varchar[],
+    regions varchar[],
+    variables varchar[] not null,
 """
 
 #: table → (columns, key of the current table); the history table's key adds ``run_id``.
@@ -120,9 +141,11 @@ _RESULT_TABLES = {
     "estimates": (_ESTIMATES_COLUMNS, '"table", column_id, equation, term'),
     "models": (_MODELS_COLUMNS, '"table", column_id, equation'),
     "spec_columns": (_SPEC_COLUMNS_COLUMNS, '"table", column_id'),
+    "spec_choices": (_SPEC_CHOICES_COLUMNS, "choice_id"),
 }
 
-DDL = f"""
+DDL = (
+    f"""
 create schema if not exists {SCHEMA};
 create table if not exists {SCHEMA}.runs (
     run_id varchar primary key,
@@ -136,14 +159,21 @@ create table if not exists {SCHEMA}.runs (
     n_failed integer not null,
     spec_path varchar
 );
-""" + "".join(
-    f"create table if not exists {SCHEMA}.{name}_history (\n{columns}"
-    f"    primary key (run_id, {key})\n);\n"
-    f"create table if not exists {SCHEMA}.{name} (\n{columns}    primary key ({key})\n);\n"
-    for name, (columns, key) in _RESULT_TABLES.items()
+"""
+    + "".join(
+        f"create table if not exists {SCHEMA}.{name}_history (\n{columns}"
+        f"    primary key (run_id, {key})\n);\n"
+        f"create table if not exists {SCHEMA}.{name} (\n{columns}    primary key ({key})\n);\n"
+        for name, (columns, key) in _RESULT_TABLES.items()
+    )
+    + f"""
+-- a warehouse written before spec_columns had the column gets it (NULL for its older runs)
+alter table {SCHEMA}.spec_columns_history add column if not exists choices varchar[];
+alter table {SCHEMA}.spec_columns add column if not exists choices varchar[];
+"""
 )
 
-_TABLES = ("estimates", "models", "spec_columns", "runs")
+_TABLES = ("estimates", "models", "spec_columns", "spec_choices", "runs")
 
 
 def _has_table(con: Any, name: str) -> bool:
@@ -162,7 +192,7 @@ def ensure_schema(con: Any) -> None:
     ``*_history`` and the current tables rebuilt from them."""
     legacy = _has_table(con, "estimates") and not _has_table(con, "estimates_history")
     if legacy:
-        for name in _RESULT_TABLES:
+        for name in filter(lambda n: _has_table(con, n), _RESULT_TABLES):
             con.execute(f"alter table {SCHEMA}.{name} rename to {name}_history")
     con.execute(DDL)
     if legacy:
@@ -172,18 +202,28 @@ def ensure_schema(con: Any) -> None:
 def refresh_current(con: Any) -> None:
     """Rebuild ``results.estimates``, ``models`` and ``spec_columns`` from their history: each
     column (table × column_id) from the latest run (``runs.finished_at``) that fitted it. A column
-    whose latest fit failed keeps that run's models row (status failed) and no estimates."""
+    whose latest fit failed keeps that run's models row (status failed) and no estimates. Each
+    choice of ``spec_choices`` comes from the latest of the runs the current columns come from."""
     latest = f"""
         select "table", column_id, arg_max(run_id, r.finished_at) as run_id
         from {SCHEMA}.spec_columns_history join {SCHEMA}.runs as r using (run_id)
         group by "table", column_id
     """
-    for name in _RESULT_TABLES:
+    for name in ("estimates", "models", "spec_columns"):
         con.execute(f"delete from {SCHEMA}.{name}")
         con.execute(
             f"insert into {SCHEMA}.{name} by name select h.* "
-            f'from {SCHEMA}.{name}_history as h join ({latest}) using (run_id, "table", column_id)'
+            f'from {SCHEMA}.{name}_history as h join ({latest}) using (run_id, "table", column_id) '
+            f"order by {_RESULT_TABLES[name][1]}"
         )
+    con.execute(f"delete from {SCHEMA}.spec_choices")
+    con.execute(
+        f"insert into {SCHEMA}.spec_choices by name select h.* "
+        f"from {SCHEMA}.spec_choices_history as h join {SCHEMA}.runs as r using (run_id) "
+        f"where h.run_id in (select run_id from {SCHEMA}.spec_columns) "
+        "qualify row_number() over (partition by h.choice_id order by r.finished_at desc) = 1 "
+        "order by h.choice_order"
+    )
 
 
 def spec_columns_frame(run: RunResult) -> pd.DataFrame:
@@ -194,7 +234,17 @@ def spec_columns_frame(run: RunResult) -> pd.DataFrame:
             rows.append(
                 {"run_id": run.run_id, "spec_hash": run.spec.hash, "title": table.title}
                 | column.describe()
+                | {"choices": [c.id for c in run.spec.choices_for(column)]}
             )
+    return pd.DataFrame(rows)
+
+
+def spec_choices_frame(run: RunResult) -> pd.DataFrame:
+    """One row per choice of the run's spec (empty when it has none)."""
+    rows = [
+        {"run_id": run.run_id, "spec_hash": run.spec.hash, "choice_order": i} | c.record()
+        for i, c in enumerate(run.spec.choices, start=1)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -214,6 +264,7 @@ def write_run(con: Any, run: RunResult) -> None:
     models = run.models.assign(run_id=run.run_id)[["run_id", *MODEL_COLUMNS]]
     models = models.assign(warnings=models["warnings"].map(lambda w: [str(x) for x in (w or [])]))
     spec_cols = spec_columns_frame(run)
+    choices = spec_choices_frame(run)
     runs = pd.DataFrame(
         [
             {
@@ -232,7 +283,13 @@ def write_run(con: Any, run: RunResult) -> None:
             }
         ]
     )
-    frames = {"estimates": estimates, "models": models, "spec_columns": spec_cols, "runs": runs}
+    frames = {
+        "estimates": estimates,
+        "models": models,
+        "spec_columns": spec_cols,
+        "spec_choices": choices,
+        "runs": runs,
+    }
     con.execute("begin transaction")
     try:
         ensure_schema(con)

@@ -21,6 +21,7 @@ KEYS = {
     "estimates": ["table", "column_id", "equation", "term"],
     "models": ["table", "column_id", "equation"],
     "spec_columns": ["table", "column_id"],
+    "spec_choices": ["choice_id"],
 }
 VALUES = ["coef", "std_err", "p_value"]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from agglo.errors import AggloError
+from agglo.warehouse import connect_read_only
 
 DEMO_PREFIX = "raw/demo/"
 
@@ -41,8 +41,7 @@ class ReportData:
     def _files(self) -> tuple[list[str], list[str]]:
         """The loaded files (``raw.load_log``): those from ``raw/demo/`` and the others."""
         files = pd.Series(sorted(set(self.loads["file_path"].astype(str))), dtype=str)
-        posix = files.str.replace("\\", "/", regex=False)
-        demo = posix.str.startswith(DEMO_PREFIX) | posix.str.contains("/raw/demo/")
+        demo = demo_files(files)
         return list(files[demo]), list(files[~demo])
 
     @property
@@ -83,6 +82,24 @@ class ReportData:
     def industry_name(self, code: str) -> str:
         row = self.industries[self.industries["industry_code"] == code]
         return str(row["name_en"].iloc[0]) if len(row) else code
+
+
+def demo_files(file_paths: pd.Series) -> pd.Series:
+    """For each loaded file's path: does it lie under ``raw/demo/``."""
+    paths = file_paths.astype(str).str.replace("\\", "/", regex=False)
+    return paths.str.startswith(DEMO_PREFIX) | paths.str.contains("/raw/demo/")
+
+
+def any_demo_file(file_paths: pd.Series) -> bool:
+    """True when any of the loaded files' paths lies under ``raw/demo/``."""
+    return bool(demo_files(file_paths).any())
+
+
+def holds_demo_data(con: Any) -> bool:
+    """True when the warehouse ``con`` has loaded any simulated demo file (``agglo tables``)."""
+    if not _has_table(con, "raw", "load_log"):
+        return False
+    return any_demo_file(con.sql("select distinct file_path from raw.load_log").df()["file_path"])
 
 
 LOADS_SQL = """
@@ -142,7 +159,7 @@ def load(warehouse: Path) -> ReportData:
         raise AggloError(
             f"no warehouse at {warehouse}", hint="build it first (make build) or pass --warehouse"
         )
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         for schema, table in [("raw", "load_log"), ("marts", "fct_estimation_panel")]:
             if not _has_table(con, schema, table):
                 raise AggloError(

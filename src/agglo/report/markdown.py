@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from agglo.report.html import num, pct
-from agglo.report.tables import AGREEMENT_LEGEND, PaperTable, markdown
+from agglo.report.tables import AGREEMENT_LEGEND, PaperTable, choices_table_markdown, markdown
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -43,6 +43,8 @@ def render(ctx: dict[str, Any], tables: list[PaperTable], diagnostics: pd.DataFr
             ]
         )
     )
+    out += ["", "## Specification choices", ""]
+    out += [ctx["choices_intro"], "", choices_table_markdown(ctx["choices"])]
     out += [
         "",
         "## Data",
