@@ -18,14 +18,23 @@ Tables (every one carries ``run_id``):
   choice: the paper's words with their lines, what we do, why, and where it applies (``tables``;
   ``estimators``, ``industries``, ``regions`` NULL when it applies to all).
 
+These four are the **current** results: each column (table × column_id) from the latest run that
+fitted it, each choice from the latest of those runs, so their keys are unique (primary keys
+without ``run_id``) however many partial runs (``agglo estimate --table 5``) were made. Every
+run's rows are kept in ``results.estimates_history``, ``results.models_history``,
+``results.spec_columns_history`` and ``results.spec_choices_history`` (same columns, keyed by run);
+the current tables are rebuilt from them (:func:`refresh_current`) in the transaction that writes
+a run. A warehouse written before the history tables existed is migrated on the next write.
+
 Table numbers identify a spec's tables across specs: the paper's are 1–8 (:func:`read_results`'
-default), the knowledge-production spec's 101; each table is read from the latest run covering it.
+default), the knowledge-production spec's 101.
 
 ``table`` is a reserved word in SQL: quote it (``e."table"``), or join with
 ``using ("table", column_id)``.
 
-Writing a run deletes that run's rows from all five tables and inserts the new ones in one
-transaction: re-running the same run replaces it, and a failure leaves the previous rows intact.
+Writing a run deletes that run's rows from the history and ``runs``, inserts the new ones and
+rebuilds the current tables, in one transaction: re-running the same run replaces it, and a failure
+leaves the previous rows intact.
 """
 
 from __future__ import annotations
@@ -51,22 +60,7 @@ _FIT_DDL = """    run_id varchar not null,
     dependent varchar not null,
 """
 
-DDL = f"""
-create schema if not exists {SCHEMA};
-create table if not exists {SCHEMA}.runs (
-    run_id varchar primary key,
-    spec_hash varchar not null,
-    data_hash varchar not null,
-    package_versions json not null,
-    started_at timestamptz not null,
-    finished_at timestamptz not null,
-    tables integer[] not null,
-    n_fits integer not null,
-    n_failed integer not null,
-    spec_path varchar
-);
-create table if not exists {SCHEMA}.estimates (
-{_FIT_DDL}    term varchar not null,
+_ESTIMATES_COLUMNS = f"""{_FIT_DDL}    term varchar not null,
     term_order integer not null,
     coef double,
     std_err double,
@@ -76,10 +70,9 @@ create table if not exists {SCHEMA}.estimates (
     stars integer,
     ci_low double,
     ci_high double,
-    primary key (run_id, "table", column_id, equation, term)
-);
-create table if not exists {SCHEMA}.models (
-{_FIT_DDL}    status varchar not null,
+"""
+
+_MODELS_COLUMNS = f"""{_FIT_DDL}    status varchar not null,
     nobs integer,
     n_groups integer,
     n_instruments integer,
@@ -104,10 +97,9 @@ create table if not exists {SCHEMA}.models (
     inference varchar,
     data_hash varchar,
     warnings varchar[],
-    primary key (run_id, "table", column_id, equation)
-);
-create table if not exists {SCHEMA}.spec_columns (
-    run_id varchar not null,
+"""
+
+_SPEC_COLUMNS_COLUMNS = """    run_id varchar not null,
     spec_hash varchar not null,
     "table" integer not null,
     column_id varchar not null,
@@ -127,12 +119,9 @@ create table if not exists {SCHEMA}.spec_columns (
     gmm json,
     hausman boolean,
     choices varchar[],
-    primary key (run_id, "table", column_id)
-);
--- a warehouse written before spec_columns had the column gets it (NULL for its older runs)
-alter table {SCHEMA}.spec_columns add column if not exists choices varchar[];
-create table if not exists {SCHEMA}.spec_choices (
-    run_id varchar not null,
+"""
+
+_SPEC_CHOICES_COLUMNS = """    run_id varchar not null,
     spec_hash varchar not null,
     choice_order integer not null,
     choice_id varchar not null,
@@ -146,21 +135,99 @@ create table if not exists {SCHEMA}.spec_choices (
     industries varchar[],
     regions varchar[],
     variables varchar[] not null,
-    primary key (run_id, choice_id)
+"""
+
+#: table → (columns, key of the current table); the history table's key adds ``run_id``.
+_RESULT_TABLES = {
+    "estimates": (_ESTIMATES_COLUMNS, '"table", column_id, equation, term'),
+    "models": (_MODELS_COLUMNS, '"table", column_id, equation'),
+    "spec_columns": (_SPEC_COLUMNS_COLUMNS, '"table", column_id'),
+    "spec_choices": (_SPEC_CHOICES_COLUMNS, "choice_id"),
+}
+
+DDL = (
+    f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.runs (
+    run_id varchar primary key,
+    spec_hash varchar not null,
+    data_hash varchar not null,
+    package_versions json not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    tables integer[] not null,
+    n_fits integer not null,
+    n_failed integer not null,
+    spec_path varchar
 );
 """
+    + "".join(
+        f"create table if not exists {SCHEMA}.{name}_history (\n{columns}"
+        f"    primary key (run_id, {key})\n);\n"
+        f"create table if not exists {SCHEMA}.{name} (\n{columns}    primary key ({key})\n);\n"
+        for name, (columns, key) in _RESULT_TABLES.items()
+    )
+)
 
 _TABLES = ("estimates", "models", "spec_columns", "spec_choices", "runs")
 
 
-#: Columns added after the first release, added in place to a warehouse written before them.
-_ADDED_COLUMNS = (("models", "inference", "varchar"),)
+#: Columns added after the first release, added in place (current and history table) to a
+#: warehouse written before them; NULL for its older runs.
+_ADDED_COLUMNS = (("models", "inference", "varchar"), ("spec_columns", "choices", "varchar[]"))
+
+
+def _has_table(con: Any, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [SCHEMA, name],
+        ).fetchone()[0]
+    )
 
 
 def ensure_schema(con: Any) -> None:
+    """Create schema ``results``; a warehouse from before the history tables (its ``estimates``
+    holding every run, duplicates after a partial re-estimate) has those tables renamed to
+    ``*_history`` and the current tables rebuilt from them."""
+    legacy = _has_table(con, "estimates") and not _has_table(con, "estimates_history")
+    if legacy:
+        for name in filter(lambda n: _has_table(con, n), _RESULT_TABLES):
+            con.execute(f"alter table {SCHEMA}.{name} rename to {name}_history")
     con.execute(DDL)
     for table, column, kind in _ADDED_COLUMNS:
-        con.execute(f"alter table {SCHEMA}.{table} add column if not exists {column} {kind}")
+        for name in (table, f"{table}_history"):
+            con.execute(f"alter table {SCHEMA}.{name} add column if not exists {column} {kind}")
+    if legacy:
+        refresh_current(con)
+
+
+def refresh_current(con: Any) -> None:
+    """Rebuild ``results.estimates``, ``models`` and ``spec_columns`` from their history: each
+    column (table × column_id) from the latest run (``runs.finished_at``) that fitted it. A column
+    whose latest fit failed keeps that run's models row (status failed) and no estimates. Each
+    choice of ``spec_choices`` comes from the latest of the runs the current columns come from."""
+    latest = f"""
+        select "table", column_id, arg_max(run_id, r.finished_at) as run_id
+        from {SCHEMA}.spec_columns_history join {SCHEMA}.runs as r using (run_id)
+        group by "table", column_id
+    """
+    for name in ("estimates", "models", "spec_columns"):
+        con.execute(f"delete from {SCHEMA}.{name}")
+        con.execute(
+            f"insert into {SCHEMA}.{name} by name select h.* "
+            f'from {SCHEMA}.{name}_history as h join ({latest}) using (run_id, "table", column_id) '
+            f"order by {_RESULT_TABLES[name][1]}"
+        )
+    con.execute(f"delete from {SCHEMA}.spec_choices")
+    con.execute(
+        f"insert into {SCHEMA}.spec_choices by name select h.* "
+        f"from {SCHEMA}.spec_choices_history as h join {SCHEMA}.runs as r using (run_id) "
+        f"where h.run_id in (select run_id from {SCHEMA}.spec_columns) "
+        "qualify row_number() over (partition by h.choice_id order by r.finished_at desc) = 1 "
+        "order by h.choice_order"
+    )
 
 
 def spec_columns_frame(run: RunResult) -> pd.DataFrame:
@@ -185,13 +252,18 @@ def spec_choices_frame(run: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _stored(name: str) -> str:
+    """Where a run's rows of ``name`` are written: the history (``runs`` is its own history)."""
+    return f"{name}_history" if name in _RESULT_TABLES else name
+
+
 def _quoted(columns: list[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
 def write_run(con: Any, run: RunResult) -> None:
-    """Replace the run's rows in ``results.*`` atomically (one transaction)."""
-    ensure_schema(con)
+    """Replace the run's rows in ``results.*`` and rebuild the current tables, atomically (one
+    transaction, which also covers migrating a warehouse from before the history tables)."""
     estimates = run.estimates.assign(run_id=run.run_id)[["run_id", *ESTIMATE_COLUMNS]]
     models = run.models.assign(run_id=run.run_id)[["run_id", *MODEL_COLUMNS]]
     models = models.assign(warnings=models["warnings"].map(lambda w: [str(x) for x in (w or [])]))
@@ -224,8 +296,9 @@ def write_run(con: Any, run: RunResult) -> None:
     }
     con.execute("begin transaction")
     try:
+        ensure_schema(con)
         for name in _TABLES:
-            con.execute(f"delete from {SCHEMA}.{name} where run_id = ?", [run.run_id])
+            con.execute(f"delete from {SCHEMA}.{_stored(name)} where run_id = ?", [run.run_id])
         for name in _TABLES:
             frame = frames[name]
             if frame.empty:
@@ -233,9 +306,12 @@ def write_run(con: Any, run: RunResult) -> None:
             con.register("_incoming", frame)
             try:
                 cols = _quoted(list(frame.columns))
-                con.execute(f"insert into {SCHEMA}.{name} ({cols}) select {cols} from _incoming")
+                con.execute(
+                    f"insert into {SCHEMA}.{_stored(name)} ({cols}) select {cols} from _incoming"
+                )
             finally:
                 con.unregister("_incoming")
+        refresh_current(con)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -261,8 +337,27 @@ def latest_run_id(con: Any, table: int | None = None) -> str | None:
 
 
 def read_results(con: Any, tables: list[int] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Estimates and models of the latest run covering each table (default: tables 1–8)."""
+    """The current estimates and models of ``tables`` (default: tables 1–8): each column from the
+    latest run that fitted it."""
     numbers = tables or list(range(1, 9))
+    if not _has_table(con, "estimates_history"):
+        return _read_latest_run_per_table(con, numbers)
+    order = 'list_position(?, "table"), column_id, equation'
+    est = con.execute(
+        f'select * from {SCHEMA}.estimates where list_contains(?, "table") '
+        f"order by {order}, term_order",
+        [numbers, numbers],
+    ).df()
+    mod = con.execute(
+        f'select * from {SCHEMA}.models where list_contains(?, "table") order by {order}',
+        [numbers, numbers],
+    ).df()
+    return est, mod
+
+
+def _read_latest_run_per_table(con: Any, numbers: list[int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A warehouse from before the history tables, opened read-only (not migrated yet): each
+    table from the latest run covering it; empty frames without a results schema."""
     est, mod = [], []
     for n in numbers:
         run_id = latest_run_id(con, n)

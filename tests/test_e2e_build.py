@@ -124,3 +124,24 @@ def test_second_build_changes_nothing(warehouse):
     before = state()
     assert main(["build", "--quiet", "--warehouse", str(warehouse)]) == 0
     assert state() == before
+
+
+def test_partial_reestimate_keeps_one_row_per_key(warehouse):
+    """`agglo estimate --table 5` after the build: Table 5 from the new run, the rest from the
+    build's, one row per key (issue 16: it used to add Table 5 a second time)."""
+    (build_run,) = query(warehouse, "SELECT DISTINCT run_id FROM results.estimates")
+    assert main(["estimate", "--table", "5", "--warehouse", str(warehouse)]) == 0
+    keys = '"table", column_id, equation, term'
+    assert query(
+        warehouse, f"SELECT count(*) - count(DISTINCT ({keys})) FROM results.estimates"
+    ) == [(0,)]
+    runs = dict(
+        query(
+            warehouse, 'SELECT "table" = 5, list(DISTINCT run_id) FROM results.estimates GROUP BY 1'
+        )
+    )
+    assert runs[False] == list(build_run)
+    (partial,) = runs[True]
+    assert partial != build_run[0]
+    assert query(warehouse, 'SELECT list(DISTINCT "table") FROM results.estimates_history '
+                 "WHERE run_id = ?", [partial]) == [([5],)]  # fmt: skip

@@ -2,7 +2,13 @@
 
 Analysts may have the warehouse open while a build runs. Building on a copy and swapping it in at
 the end (``agglo.warehouse.staged``) means they see the previous complete warehouse until the new
-one is complete, and a failing step (a dbt test, a crash) publishes nothing.
+one is complete, and a failing step (a dbt test, a crash) publishes nothing; the failing tests'
+rows and the files behind them are kept in a sidecar file instead (:mod:`agglo.evidence`).
+
+The load gate quarantines: a file it rejects is kept out (recorded in ``raw.load_rejections``; an
+earlier version of the same file, if loaded, stays whole), the other files are loaded, and the build
+goes on and publishes; the summary ends saying so, and ``agglo build`` exits 1. A fit that fails
+is likewise recorded (``results.models.status``) and published, with exit 1.
 
 ``agglo build --raw DIR`` builds from the files of ``DIR`` alone (the warehouse holds them and
 nothing else). Holding some tables for some years is the normal case: the build reports the tables
@@ -19,7 +25,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agglo import paths
+import pandas as pd
+
+from agglo import evidence, paths
 from agglo.errors import AggloError
 from agglo.pipeline import LoadReport, load_paths
 from agglo.warehouse import staged, warehouse_summary
@@ -37,6 +45,9 @@ class BuildReport:
     estimate_ok: bool = True
     coverage: list[tuple[str, list[int], list[int]]] = field(default_factory=list)
     mart_rows: dict[str, int] = field(default_factory=dict)
+    warehouse: Path | None = None  # where the build published
+    # rejected file → whether an earlier version of it stays in the warehouse
+    quarantined: dict[str, bool] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -48,7 +59,26 @@ class BuildReport:
         if self.estimate_summary:
             lines.append(f"estimate: {self.estimate_summary}")
         lines.append(f"timings: {steps}")
+        lines.append(self.published_summary())
         return "\n".join(lines)
+
+    def published_summary(self) -> str:
+        """The last line: what was published, and what was kept out or failed (the exit 1)."""
+        problems = []
+        if self.quarantined:
+            kept = [
+                f"{rel} ({'its earlier version stays' if earlier else 'not in the warehouse'})"
+                for rel, earlier in self.quarantined.items()
+            ]
+            problems.append(
+                f"{len(kept)} file(s) rejected by the load gate and kept out (see REJECTED above, "
+                f"raw.load_rejections): {'; '.join(kept)}"
+            )
+        if not self.estimate_ok:
+            problems.append("a fit failed (see FAILED above, results.models.status)")
+        if not problems:
+            return f"published {self.warehouse}"
+        return f"published {self.warehouse} without what failed: " + "; ".join(problems)
 
     def coverage_summary(self) -> str:
         """Tables × years found (and the editions that printed them), and the empty marts."""
@@ -176,20 +206,93 @@ def build(
     it with ``agglo load PATH`` stay.
     """
     timings: dict[str, float] = {}
-    with staged(warehouse or paths.warehouse_path()) as work:
+    target = warehouse or paths.warehouse_path()
+    with staged(target) as work:
         t0 = time.perf_counter()
         load = load_paths(
             None, warehouse=work, progress=progress, stage=False, raw=raw, only_raw=raw is not None
         )
         report = BuildReport(load=load)
         timings["load"] = time.perf_counter() - t0
+        report.quarantined = quarantined(work, load)
         t0 = time.perf_counter()
-        run_dbt("build", work, "--quiet")
+        started = time.time()
+        try:
+            run_dbt("build", work, "--quiet")
+        except AggloError as exc:
+            raise failed_build_error(exc, load, work, target, started) from exc
         timings["dbt build"] = time.perf_counter() - t0
         report.coverage, report.mart_rows = warehouse_summary(work)
         if estimate:
             t0 = time.perf_counter()
             report.estimate_summary, report.estimate_ok = estimate_all(work)
             timings["estimate"] = time.perf_counter() - t0
-    report.timings = timings
+    evidence.clear(target)
+    report.timings, report.warehouse = timings, target
     return report
+
+
+def quarantined(work: Path, load: LoadReport) -> dict[str, bool]:
+    """Each file the load gate rejected → whether an earlier version of it stays in ``work``."""
+    import duckdb
+
+    rejected = [o.path for o in load.outcomes if o.status == "rejected"]
+    if not rejected:
+        return {}
+    with duckdb.connect(str(work), read_only=True) as con:
+        held = {
+            rel
+            for (rel,) in con.execute(
+                "SELECT DISTINCT file_path FROM raw.load_log WHERE list_contains(?, file_path)",
+                [rejected],
+            ).fetchall()
+        }
+    return {rel: rel in held for rel in rejected}
+
+
+def changed_files(load: LoadReport) -> pd.DataFrame:
+    """The files a build loaded, rejected or removed: what is new since the warehouse last
+    published (the staged copy starts from it)."""
+    rows = [
+        {
+            "file_path": o.path,
+            "status": o.status,
+            "table_id": o.table_id,
+            "data_years": list(o.data_years),
+            "message": o.message,
+        }
+        for o in load.outcomes
+        if o.status != "unchanged"
+    ]
+    rows += [
+        {"file_path": rel, "status": "removed", "table_id": None, "data_years": [], "message": ""}
+        for rel in load.pruned
+    ]
+    return pd.DataFrame(rows, columns=["file_path", "status", "table_id", "data_years", "message"])
+
+
+def failed_build_error(
+    exc: AggloError, load: LoadReport, work: Path, warehouse: Path, since: float
+) -> AggloError:
+    """dbt failed on the staged copy ``work``: keep the failing tests' rows and the build's new
+    files in the sidecar (:mod:`agglo.evidence`) before the copy is discarded, and say what was
+    loaded, which tests failed and which files their rows come from."""
+    import duckdb
+
+    target = paths.repo_root() / "dbt_project" / "target"
+    lines = [exc.message, f"load: {load.summary()}"]
+    try:
+        kept = evidence.keep(
+            work, warehouse, evidence.failing_tests(target, since), changed_files(load), exc.message
+        )
+    except (duckdb.Error, OSError) as err:  # the dbt failure is the news; say why no evidence
+        lines.append(f"(the failing rows could not be kept: {err})")
+        return AggloError("\n".join(lines), hint=exc.hint)
+    lines.append(kept.summary())
+    files = kept.files()
+    query = f"query them with `agglo sql --warehouse {kept.path}` (tables test_failures.*, build.*)"
+    if files:
+        hint = f"fix or remove {', '.join(files)} and run `make build` again; {query}"
+    else:
+        hint = f"{exc.hint}; {query}"
+    return AggloError("\n".join(lines), hint=hint)

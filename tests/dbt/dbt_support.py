@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -153,3 +154,30 @@ def copy_warehouse(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return target
+
+
+def modified_copy(source: Path, target: Path, change) -> Path:
+    """Copy an .xlsx demo file with ``change(records, book)`` applied to it."""
+    assert source.suffix == ".xlsx", f"{source}: this test edits .xlsx files"
+    records = parse_file(source).records
+    book = openpyxl.load_workbook(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    change(records, book)
+    book.save(target)
+    return target
+
+
+def one_cell(records: pd.DataFrame, **where) -> pd.Series:
+    rows = records
+    for k, v in where.items():
+        rows = rows[rows[k] == v]
+    assert len(rows) == 1, where
+    return rows.iloc[0]
+
+
+def province_above_national_total(records: pd.DataFrame, book) -> None:
+    """Guangdong's T3 gross output set above the national T3 total (ht/output_by_industry):
+    provinces no longer sum to the printed total, and T ≠ T1 + … + T5 for Guangdong."""
+    gd = one_cell(records, province_code="44", industry_code="T3", indicator="gross_output")
+    nat = one_cell(records, aggregate_code="national", industry_code="T3", indicator="gross_output")
+    book[gd["source_sheet"]][gd["source_cell"]] = nat["value"] * 1.1

@@ -12,55 +12,36 @@ the second line of defence); then the models are built on that warehouse and eve
 from __future__ import annotations
 
 import duckdb
-import openpyxl
 import pytest
-from dbt_support import DbtRun, copy_warehouse, dbt_build, demo_file, publish_unchecked
-
-from agglo.ingest.parse import parse_file
+from dbt_support import (
+    DbtRun,
+    copy_warehouse,
+    dbt_build,
+    demo_file,
+    modified_copy,
+    one_cell,
+    province_above_national_total,
+    publish_unchecked,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def _modified_copy(source, target, change):
-    """Copy an .xlsx demo file with ``change(records, sheet)`` applied to it."""
-    assert source.suffix == ".xlsx", f"{source}: this test edits .xlsx files"
-    records = parse_file(source).records
-    book = openpyxl.load_workbook(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    change(records, book)
-    book.save(target)
-    return target
-
-
-def _cell(records, **where):
-    rows = records
-    for k, v in where.items():
-        rows = rows[rows[k] == v]
-    assert len(rows) == 1, where
-    return rows.iloc[0]
 
 
 @pytest.fixture(scope="module")
 def broken(base_warehouse, tmp_path_factory) -> DbtRun:
     work = tmp_path_factory.mktemp("broken")
 
-    def province_above_total(records, book):
-        gd = _cell(records, province_code="44", industry_code="T3", indicator="gross_output")
-        nat = _cell(records, aggregate_code="national", industry_code="T3",
-                    indicator="gross_output")  # fmt: skip
-        book[gd["source_sheet"]][gd["source_cell"]] = nat["value"] * 1.1
-
     def blank_industrial_output(records, book):
-        gd = _cell(records, province_code="44", indicator="gross_output")
+        gd = one_cell(records, province_code="44", indicator="gross_output")
         book[gd["source_sheet"]][gd["source_cell"]] = None
 
     files = [
-        _modified_copy(demo_file("ht/output_by_industry", 2010),
-                       work / "raw" / "ht" / "output_by_industry" / "2010.xlsx",
-                       province_above_total),
-        _modified_copy(demo_file("csy/industrial_enterprises", 2012),
-                       work / "raw" / "csy" / "industrial_enterprises" / "2012.xlsx",
-                       blank_industrial_output),
+        modified_copy(demo_file("ht/output_by_industry", 2010),
+                      work / "raw" / "ht" / "output_by_industry" / "2010.xlsx",
+                      province_above_national_total),
+        modified_copy(demo_file("csy/industrial_enterprises", 2012),
+                      work / "raw" / "csy" / "industrial_enterprises" / "2012.xlsx",
+                      blank_industrial_output),
     ]  # fmt: skip
     wh = copy_warehouse(base_warehouse, work / "broken.duckdb")
     with duckdb.connect(str(wh)) as con:

@@ -209,6 +209,45 @@ def test_simulated_detection():
     assert not data(["raw/st-yearbook/2015.xls", "raw/other/demo.xls"]).simulated
 
 
+def test_data_banner_describes_what_is_loaded():
+    """From raw.load_log (one row per file × table): all simulated, some, or none (issue 16)."""
+    from agglo.report.data import ReportData
+
+    def banner(paths: list[str]) -> str:
+        empty = pd.DataFrame()
+        return ReportData(Path("x"), pd.DataFrame({"file_path": paths}), *[empty] * 8).data_banner
+
+    only_demo = banner(["raw/demo/csy/gdp/2015.xls", "raw/demo/csy/gdp/2015.xls"])
+    assert only_demo.startswith("All 1 yearbook files") and "raw/demo/" in only_demo
+    mixed = banner(["raw/demo/csy/gdp/2015.xls", "raw/demo/csy/gdp/2016.xls", "/data/st/2015.xls"])
+    assert "2 of the 3 yearbook files" in mixed and "the other 1 (/data/st/2015.xls)" in mixed
+    assert "mix simulated and real values" in mixed and not mixed.startswith("All")
+    assert banner(["/data/st/2015.xls"]) == ""
+
+
+def test_report_banner_after_a_real_file_is_loaded(report_warehouse, tmp_path, yearbooks_dir):
+    """The demo warehouse with one real download added: the banner no longer says every file
+    comes from raw/demo/, it counts them and names the real one."""
+    import shutil
+
+    from agglo.pipeline import load_paths
+
+    copy = tmp_path / "mixed.duckdb"
+    shutil.copy(report_warehouse, copy)
+    real = yearbooks_dir / "st-yearbook" / "rd-intensity" / "2019.xls"
+    assert load_paths([real], warehouse=copy, progress=False).ok
+    with duckdb.connect(str(copy), read_only=True) as con:
+        (n_files,) = con.execute("select count(distinct file_path) from raw.load_log").fetchone()
+    out = tmp_path / "report"
+    assert main(["report", "--warehouse", str(copy), "--out", str(out)]) == 0
+    note = _text(
+        lxml.html.parse(str(out / "index.html")).getroot().get_element_by_id("simulated-note")
+    )
+    assert f"{n_files - 1} of the {n_files} yearbook files" in note, note
+    assert "rd-intensity/2019.xls" in note and "mix simulated and real values" in note
+    assert "mix simulated and real values" in (out / "report.md").read_text(encoding="utf-8")
+
+
 def test_warehouse_without_results(report_warehouse, tmp_path):
     """Without estimates the report still builds: published values, ours 'not estimated'."""
     import shutil

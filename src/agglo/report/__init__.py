@@ -104,6 +104,7 @@ def build_report(
         "warehouse": str(warehouse),
         "built_at": built_at,
         "simulated": data.simulated,
+        "data_banner": data.data_banner,
         "n_files": data.loads["file_path"].nunique(),
         "n_loads": int(data.loads["n_years"].sum()),
         "dq_errors": int(data.loads["dq_errors"].sum()),

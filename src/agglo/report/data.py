@@ -38,10 +38,42 @@ class ReportData:
     knowledge_models: pd.DataFrame = field(default_factory=pd.DataFrame)
     knowledge_titles: dict[int, str] = field(default_factory=dict)
 
+    def _files(self) -> tuple[list[str], list[str]]:
+        """The loaded files (``raw.load_log``): those from ``raw/demo/`` and the others."""
+        files = pd.Series(sorted(set(self.loads["file_path"].astype(str))), dtype=str)
+        demo = demo_files(files)
+        return list(files[demo]), list(files[~demo])
+
     @property
     def simulated(self) -> bool:
         """True when any loaded file comes from ``raw/demo/`` (the simulated demo extracts)."""
-        return any_demo_file(self.loads["file_path"])
+        return bool(self._files()[0])
+
+    @property
+    def data_banner(self) -> str:
+        """What the loaded files are, for the report's simulated-data banner (empty when none is
+        simulated): all from ``raw/demo/``, or how many are, beside the others loaded with them."""
+        demo, other = self._files()
+        if not demo:
+            return ""
+        simulated = (
+            "simulated extracts written by the project's demo-data generator from a structural "
+            "model with known parameters, not real statistics"
+        )
+        if not other:
+            return (
+                f"All {len(demo)} yearbook files loaded into this warehouse come from "
+                f"{DEMO_PREFIX}: {simulated}; the estimates below say nothing about China's "
+                "provinces."
+            )
+        named = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+        return (
+            f"{len(demo)} of the {len(demo) + len(other)} yearbook files loaded into this "
+            f"warehouse come from {DEMO_PREFIX} ({simulated}); the other {len(other)} "
+            f"({named}) do not. Marts and estimates built from both mix simulated and real "
+            f"values: unload {DEMO_PREFIX} (`agglo unload {DEMO_PREFIX}`) or build from your own "
+            "files alone (`agglo build --raw DIR`) for results about China's provinces."
+        )
 
     @property
     def years(self) -> list[int]:
@@ -52,10 +84,15 @@ class ReportData:
         return str(row["name_en"].iloc[0]) if len(row) else code
 
 
+def demo_files(file_paths: pd.Series) -> pd.Series:
+    """For each loaded file's path: does it lie under ``raw/demo/``."""
+    paths = file_paths.astype(str).str.replace("\\", "/", regex=False)
+    return paths.str.startswith(DEMO_PREFIX) | paths.str.contains("/raw/demo/")
+
+
 def any_demo_file(file_paths: pd.Series) -> bool:
     """True when any of the loaded files' paths lies under ``raw/demo/``."""
-    paths = file_paths.astype(str).str.replace("\\", "/", regex=False)
-    return bool(paths.str.startswith(DEMO_PREFIX).any() or paths.str.contains("/raw/demo/").any())
+    return bool(demo_files(file_paths).any())
 
 
 def holds_demo_data(con: Any) -> bool:

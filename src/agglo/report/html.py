@@ -77,10 +77,7 @@ PAGE = """<!DOCTYPE html>
 innovation, and its test”: Tables 1–8 and Figures 1–5, rebuilt from the warehouse
 <code>{{ warehouse }}</code>. Built {{ built_at }}.</p>
 {% if simulated %}
-<div class="simulated" id="simulated-note"><strong>Simulated data.</strong> The yearbook files
-loaded into this warehouse come from <code>raw/demo/</code>: simulated extracts written by the
-project's demo-data generator from a structural model with known parameters. They are
-<strong>not real statistics</strong>; the estimates below say nothing about China's provinces.
+<div class="simulated" id="simulated-note"><strong>Simulated data.</strong> {{ data_banner }}
 Agreement with the paper is not expected.</div>
 {% endif %}
 </header>

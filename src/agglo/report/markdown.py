@@ -24,8 +24,7 @@ def render(ctx: dict[str, Any], tables: list[PaperTable], diagnostics: pd.DataFr
     if ctx["simulated"]:
         out += [
             "",
-            "> **Simulated data.** The loaded yearbook files come from `raw/demo/`: simulated "
-            "extracts, not real statistics. Agreement with the paper is not expected.",
+            f"> **Simulated data.** {ctx['data_banner']} Agreement with the paper is not expected.",
         ]
     out += ["", "## Summary: agreement with the published tables", ""]
     summary = pd.DataFrame(ctx["summary"])
