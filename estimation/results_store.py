@@ -145,8 +145,7 @@ _RESULT_TABLES = {
     "spec_choices": (_SPEC_CHOICES_COLUMNS, "choice_id"),
 }
 
-DDL = (
-    f"""
+DDL = f"""
 create schema if not exists {SCHEMA};
 create table if not exists {SCHEMA}.runs (
     run_id varchar primary key,
@@ -160,13 +159,11 @@ create table if not exists {SCHEMA}.runs (
     n_failed integer not null,
     spec_path varchar
 );
-"""
-    + "".join(
-        f"create table if not exists {SCHEMA}.{name}_history (\n{columns}"
-        f"    primary key (run_id, {key})\n);\n"
-        f"create table if not exists {SCHEMA}.{name} (\n{columns}    primary key ({key})\n);\n"
-        for name, (columns, key) in _RESULT_TABLES.items()
-    )
+""" + "".join(
+    f"create table if not exists {SCHEMA}.{name}_history (\n{columns}"
+    f"    primary key (run_id, {key})\n);\n"
+    f"create table if not exists {SCHEMA}.{name} (\n{columns}    primary key ({key})\n);\n"
+    for name, (columns, key) in _RESULT_TABLES.items()
 )
 
 _TABLES = ("estimates", "models", "spec_columns", "spec_choices", "runs")
