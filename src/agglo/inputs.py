@@ -30,7 +30,8 @@ from agglo.ingest.files import discover, display_path, file_hash
 
 #: Input groups, in the order "up to date" lists them. ``code`` is the installed project itself
 #: (an editable install: src/agglo and estimation/), ``packages`` every installed distribution's
-#: version and the interpreter's, ``options`` the build's own arguments.
+#: version and the interpreter's, ``options`` the build's own arguments. Paths are those of the
+#: checkout (``$AGGLO_HOME``), the code that of the packages as imported.
 GROUPS = (
     "raw files",
     "catalog",
@@ -67,6 +68,18 @@ def _tree(root: Path, suffixes: tuple[str, ...] | None = None, skip=frozenset())
     return _digest(items)
 
 
+def _code() -> str:
+    """The Python code a build runs: the agglo and estimation packages where they are imported
+    from (found without importing estimation)."""
+    from importlib.util import find_spec
+
+    estimation = find_spec("estimation")
+    roots = [("agglo", Path(__file__).parent)]
+    if estimation is not None and estimation.origin:
+        roots.append(("estimation", Path(estimation.origin).parent))
+    return _digest((name, _tree(root, (".py",))) for name, root in roots)
+
+
 def _packages() -> str:
     from importlib import metadata
 
@@ -87,12 +100,7 @@ def fingerprint(raw: Path | None = None, *, only_raw: bool = False, estimate: bo
         "expectations": _tree(root / "expectations"),
         "dbt project": _tree(root / "dbt_project", skip=_DBT_NOT_INPUTS),
         "specs": _tree(root / "estimation" / "specs"),
-        "code": _digest(
-            [
-                ("agglo", _tree(root / "src" / "agglo", (".py",))),
-                ("estimation", _tree(root / "estimation", (".py",))),
-            ]
-        ),
+        "code": _code(),
         "packages": _packages(),
         "options": _digest(
             [("raw", str(raw)), ("only_raw", str(only_raw)), ("estimate", str(estimate))]
