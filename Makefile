@@ -55,8 +55,10 @@ format: install
 	$(BIN)/ruff format src estimation tests bench
 	$(BIN)/ruff check --fix src estimation tests bench
 
-## bench: timings and memory (GMM on abdata and 5,000 x 10; demo generation; Tables 1-8 on the warehouse)
+## bench: timings and memory: agglo build per stage (cold / no change / one new file, in a temp
+## dir); GMM on abdata and 5,000 x 10; demo generation; Tables 1-8 on the warehouse
 bench: install
+	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_gmm.py
 	$(BIN)/python bench/bench_demo.py
 	@test -f "$(AGGLO_WAREHOUSE)" || $(MAKE) build

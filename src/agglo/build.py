@@ -14,11 +14,19 @@ is likewise recorded (``results.models.status``) and published, with exit 1.
 nothing else). Holding some tables for some years is the normal case: the build reports the tables
 × years it found and the marts left empty for want of inputs, and skips the estimates when the
 estimation panel is empty; none of that is an error.
+
+Nothing is done twice (:mod:`agglo.inputs`): a build whose inputs are those of the last successful
+build of the warehouse does nothing (the CLI says "up to date" before importing this module); after
+a change of raw data alone, dbt rebuilds only what reads ``raw`` (:func:`dbt_selection`) and a spec
+is fitted again only when the samples it would use differ from its stored run's
+(:func:`current_run`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -27,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from agglo import evidence, paths
+from agglo import evidence, inputs, paths
 from agglo.errors import AggloError
 from agglo.pipeline import LoadReport, load_paths
 from agglo.warehouse import staged, warehouse_summary
@@ -48,6 +56,8 @@ class BuildReport:
     warehouse: Path | None = None  # where the build published
     # rejected file → whether an earlier version of it stays in the warehouse
     quarantined: dict[str, bool] = field(default_factory=dict)
+    peak_rss_mib: dict[str, float] = field(default_factory=dict)  # per stage, for `make bench`
+    dbt_scope: str = ""
 
     @property
     def ok(self) -> bool:
@@ -56,6 +66,8 @@ class BuildReport:
     def summary(self) -> str:
         steps = ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items())
         lines = [f"load: {self.load.summary()}", self.coverage_summary()]
+        if self.dbt_scope:
+            lines.append(f"dbt: {self.dbt_scope}")
         if self.estimate_summary:
             lines.append(f"estimate: {self.estimate_summary}")
         lines.append(f"timings: {steps}")
@@ -151,11 +163,12 @@ def fit_estimates(warehouse: Path, tables=None, spec=None) -> tuple[str, bool]:
     return summary, not run_failed(run)
 
 
-def estimate_if_present(warehouse: Path, spec_path: Path) -> tuple[str, bool]:
+def estimate_if_present(warehouse: Path, spec_path: Path, refit: bool = True) -> tuple[str, bool]:
     """Fit ``spec_path`` when its panel relation holds rows with every one of its variables, else
     skip it with a one-line note and write no results rows: the paper's panel is empty in a
     warehouse of real downloads, the real-data mart (``knowledge_production.yml`` on
-    ``marts.fct_innovation_indicators``) in the demo's."""
+    ``marts.fct_innovation_indicators``) in the demo's. With ``refit`` False, a spec whose stored
+    run used the very samples the panel gives now (:func:`current_run`) is not fitted again."""
     import duckdb
 
     from estimation.run import panel_row_count
@@ -165,6 +178,7 @@ def estimate_if_present(warehouse: Path, spec_path: Path) -> tuple[str, bool]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         columns = {v.column for t in spec.tables for c in t.columns for v in c.variables}
         rows = panel_row_count(con, spec.panel.relation, columns)
+        current = current_run(con, spec) if rows and not refit else None
     if not rows:
         few = len(columns) <= 5
         needed = ", ".join(sorted(columns)) if few else f"its {len(columns)} variables"
@@ -175,19 +189,82 @@ def estimate_if_present(warehouse: Path, spec_path: Path) -> tuple[str, bool]:
             "different years, or not at all)"
         )
         return f"skipped {spec_path.name}: {spec.panel.relation} {state}", True
+    if current:
+        return f"{spec_path.name}: run {current} kept (same spec, same samples)", True
     return fit_estimates(warehouse, spec=spec)
 
 
-def estimate_all(warehouse: Path) -> tuple[str, bool]:
+def current_run(con, spec) -> str | None:
+    """The stored run of ``spec`` (same spec hash, all its tables) whose data hash is that of the
+    samples the panel gives now, or None. The data hash is computed as ``estimation.run.estimate``
+    computes it (SHA-256 over the sorted sample hashes); a run with a fit that failed after its
+    sample was built hashed fewer samples, so it never matches and is fitted again. Code and
+    package versions are the caller's to compare (:mod:`agglo.inputs`)."""
+    from estimation.errors import EstimationError
+    from estimation.run import read_panel
+    from estimation.sample import build_sample
+
+    try:
+        row = con.execute(
+            "select run_id, data_hash, tables from results.runs where spec_hash = ? "
+            "order by finished_at desc limit 1",
+            [spec.hash],
+        ).fetchone()
+    except Exception:  # no results schema yet: duckdb.CatalogException
+        return None
+    if row is None or sorted(row[2]) != sorted(spec.table_numbers):
+        return None
+    panel = read_panel(con, spec.panel.relation)
+    hashes = set()
+    for column in spec.columns(spec.table_numbers):
+        try:
+            hashes.add(build_sample(panel, column).data_hash)
+        except (EstimationError, ValueError):
+            continue  # estimate() records the fit as failed, with no sample hash
+    data_hash = hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
+    return row[0] if data_hash == row[1] else None
+
+
+def estimate_all(warehouse: Path, refit: bool = True) -> tuple[str, bool]:
     """The paper's Tables 1–8, then each of :data:`OPTIONAL_SPECS`, each fitted when its panel
     relation holds rows with its variables (a warehouse of real downloads has no paper panel, the
     demo warehouse no knowledge-production data) and skipped with a one-line note otherwise."""
     summaries, ok = [], True
     for spec_path in (DEFAULT_SPEC, *OPTIONAL_SPECS):
-        summary, fitted_ok = estimate_if_present(warehouse, spec_path)
+        summary, fitted_ok = estimate_if_present(warehouse, spec_path, refit=refit)
         summaries.append(summary)
         ok = ok and fitted_ok
     return "\n".join(summaries), ok
+
+
+#: Input groups (agglo.inputs.GROUPS) whose change makes dbt rebuild every node and every spec be
+#: fitted again: the SQL, the catalog rules the loader publishes for dbt, the code, the tools.
+_EVERYTHING_GROUPS = {"dbt project", "catalog", "code", "packages", "options"}
+
+#: dbt nodes to rebuild when only raw data changed: everything downstream of the ``raw`` source
+#: with its tests (and the tests joining it to seeds); not the seeds, the models reading seeds
+#: alone, nor the unit tests, which run the unchanged SQL on fixed inputs.
+RAW_DATA_SELECTION = ("--select", "source:raw+", "--exclude", "resource_type:unit_test")
+
+
+def everything_changed(changes: inputs.InputState) -> bool:
+    return bool(changes.reason) or bool(_EVERYTHING_GROUPS & set(changes.changed))
+
+
+def dbt_selection(changes: inputs.InputState, load: LoadReport) -> tuple[str, ...] | None:
+    """dbt build arguments for what changed: ``()`` builds every node, None none (raw data, the
+    dbt project and the catalog are as the last build left them)."""
+    if everything_changed(changes):
+        return ()
+    data_changed = load.pruned or any(o.status != "unchanged" for o in load.outcomes)
+    return RAW_DATA_SELECTION if data_changed else None
+
+
+def _peak_rss_mib() -> float:
+    """Peak resident memory so far of this process and of its finished children (dbt), in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024  # Linux reports KiB
 
 
 def build(
@@ -196,6 +273,7 @@ def build(
     progress: bool = True,
     estimate: bool = True,
     raw: Path | None = None,
+    changes: inputs.InputState | None = None,
 ) -> BuildReport:
     """Load every file of ``raw`` (default raw/), build the dbt project (models + tests), estimate
     Tables 1–8 when the estimation panel has rows and each of :data:`OPTIONAL_SPECS` whose relation
@@ -204,31 +282,49 @@ def build(
     With ``raw`` given, the warehouse holds the files of that folder and nothing else (files
     loaded from elsewhere are removed); without it, raw/ is mirrored and files loaded from outside
     it with ``agglo load PATH`` stay.
+
+    ``changes``: the inputs compared with the last build (default: compared here). Only what they
+    make necessary is redone; a build that succeeds records the inputs for the next one.
     """
-    timings: dict[str, float] = {}
     target = warehouse or paths.warehouse_path()
+    only_raw = raw is not None
+    changes = changes or inputs.check(target, raw, only_raw=only_raw, estimate=estimate)
+    timings: dict[str, float] = {}
     with staged(target) as work:
         t0 = time.perf_counter()
         load = load_paths(
-            None, warehouse=work, progress=progress, stage=False, raw=raw, only_raw=raw is not None
+            None, warehouse=work, progress=progress, stage=False, raw=raw, only_raw=only_raw
         )
         report = BuildReport(load=load)
         timings["load"] = time.perf_counter() - t0
         report.quarantined = quarantined(work, load)
+        report.peak_rss_mib["load"] = _peak_rss_mib()
         t0 = time.perf_counter()
         started = time.time()
-        try:
-            run_dbt("build", work, "--quiet")
-        except AggloError as exc:
-            raise failed_build_error(exc, load, work, target, started) from exc
+        selection = dbt_selection(changes, load)
+        if selection is None:
+            report.dbt_scope = "nothing to rebuild (raw data, dbt project and catalog unchanged)"
+        else:
+            try:
+                run_dbt("build", work, "--quiet", *selection)
+            except AggloError as exc:
+                raise failed_build_error(exc, load, work, target, started) from exc
+            report.dbt_scope = (
+                "rebuilt what reads raw (raw data changed)" if selection else "full build"
+            )
         timings["dbt build"] = time.perf_counter() - t0
+        report.peak_rss_mib["dbt build"] = _peak_rss_mib()
         report.coverage, report.mart_rows = warehouse_summary(work)
         if estimate:
             t0 = time.perf_counter()
-            report.estimate_summary, report.estimate_ok = estimate_all(work)
+            refit = everything_changed(changes)
+            report.estimate_summary, report.estimate_ok = estimate_all(work, refit=refit)
             timings["estimate"] = time.perf_counter() - t0
+            report.peak_rss_mib["estimate"] = _peak_rss_mib()
     evidence.clear(target)
     report.timings, report.warehouse = timings, target
+    extra = {"timings": timings, "peak_rss_mib": report.peak_rss_mib}
+    inputs.write_stamp(changes, complete=report.ok, extra=extra)
     return report
 
 

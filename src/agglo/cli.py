@@ -21,7 +21,6 @@ from pathlib import Path
 
 from agglo import __version__, paths
 from agglo.errors import AggloError, warehouse_in_use
-from agglo.ingest.parse import RECORD_COLUMNS as INSPECT_COLUMNS  # `agglo inspect` columns
 from estimation.errors import EstimationError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -88,7 +87,18 @@ def configure_logging() -> None:
     root.setLevel(logging.INFO)
 
 
+def __getattr__(name: str):
+    """``INSPECT_COLUMNS`` (the columns `agglo inspect` prints), imported on first use: the parser
+    imports pandas, which a no-change ``agglo build`` never needs."""
+    if name == "INSPECT_COLUMNS":
+        from agglo.ingest.parse import RECORD_COLUMNS
+
+        return RECORD_COLUMNS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _cmd_inspect(args: argparse.Namespace) -> int:
+    from agglo.ingest.parse import RECORD_COLUMNS as INSPECT_COLUMNS
     from agglo.ingest.parse import parse_file
 
     result = parse_file(Path(args.file), table_id=args.table)
@@ -150,13 +160,27 @@ def _cmd_dq_docs(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from agglo import inputs
+
+    # Decide before importing the build (pandas, duckdb; it runs dbt and the gate): a build with
+    # nothing to do costs the hashing of its inputs alone.
+    warehouse = Path(args.warehouse).resolve() if args.warehouse else paths.warehouse_path()
+    raw = Path(args.raw) if args.raw else None
+    changes = inputs.check(warehouse, raw, only_raw=raw is not None, estimate=not args.no_estimate)
+    if changes.up_to_date and not args.force:
+        print(changes.summary())
+        return 0
+    if args.force:
+        changes.reason = "--force"
+
     from agglo.build import build
 
     report = build(
-        warehouse=Path(args.warehouse) if args.warehouse else None,
+        warehouse=warehouse,
         progress=not args.quiet,
         estimate=not args.no_estimate,
-        raw=Path(args.raw) if args.raw else None,
+        raw=raw,
+        changes=changes,
     )
     print(report.summary())
     return 0 if report.ok else 1
@@ -363,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
         "from elsewhere)",
     )
     p.add_argument("--no-estimate", action="store_true", help="stop after dbt build")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild everything (dbt, every spec) even when no input changed since the last build",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_build)
 

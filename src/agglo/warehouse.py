@@ -21,7 +21,7 @@ The unit of publication is a file: all its records are replaced in one transacti
 warehouse never holds half of a file, and a crash leaves the previous state.
 
 Readers never see a half-done load: DuckDB lets one process write a database file and locks out
-readers meanwhile, so a load works on a copy of the warehouse file (``.agglo.duckdb.<pid>.tmp``
+readers meanwhile, so a load works on a copy of the warehouse file (``.agglo.duckdb.staged.tmp``
 beside it) and, when the whole run is done, moves it over the warehouse with ``os.replace`` (atomic
 on POSIX) — :func:`staged`. A process that opened the warehouse before keeps reading the old file;
 one that opens it after sees the new one; nobody sees the state between two files. A crash leaves
@@ -210,7 +210,9 @@ def staged(warehouse: Path) -> Iterator[Path]:
     """
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    work = warehouse.with_name(f".{warehouse.name}.{os.getpid()}.tmp")
+    # One name per warehouse (writers hold the lock): dbt sees the same profile path every build,
+    # so it can reuse its parse of the project (a new path would force a full parse).
+    work = warehouse.with_name(f".{warehouse.name}.staged.tmp")
     lock = warehouse.with_name(warehouse.name + ".lock").open("a")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -3,25 +3,8 @@
 -- ref_indicator_variables: where a quantity comes from more than one table, the source with the
 -- lowest source_priority that has a value wins (the by-industry High-tech Industry Yearbook tables
 -- over the Science & Technology Yearbook's total-only tables); *_source_table says which was used.
-with indicator_variables as (
-    select * from {{ ref('ref_indicator_variables') }}
-),
-
-panel as (
-    select
-        stacked.province_code,
-        stacked.year,
-        stacked.industry_code,
-        stacked.table_id,
-        indicator_variables.variable,
-        indicator_variables.source_priority,
-        stacked.value_std
-    from {{ ref('int_province_indicators_stacked') }} as stacked
-    inner join indicator_variables
-        on
-            stacked.table_id = indicator_variables.table_id
-            and stacked.indicator = indicator_variables.indicator
-    where stacked.industry_code is not null and stacked.value_std is not null
+with panel as (
+    {{ indicator_variable_values(industry_level=true) }}
 ),
 
 chosen as (

@@ -12,18 +12,7 @@ with indicator_variables as (
 ),
 
 panel as (
-    select
-        stacked.province_code,
-        stacked.year,
-        indicator_variables.variable,
-        indicator_variables.source_priority,
-        stacked.value_std
-    from {{ ref('int_province_indicators_stacked') }} as stacked
-    inner join indicator_variables
-        on
-            stacked.table_id = indicator_variables.table_id
-            and stacked.indicator = indicator_variables.indicator
-    where stacked.industry_code is null and stacked.value_std is not null
+    {{ indicator_variable_values(industry_level=false) }}
 ),
 
 chosen as (

@@ -13,26 +13,8 @@
     {{ raise_invalid_var('lq_output_measure', measure, ['auto', 'gross_output', 'revenue']) }}
 {%- endif %}
 
-with indicator_variables as (
-    select * from {{ ref('ref_indicator_variables') }}
-),
-
-panel as (
-    select
-        stacked.province_code,
-        stacked.year,
-        stacked.industry_code,
-        stacked.table_id,
-        stacked.indicator,
-        stacked.value_std,
-        indicator_variables.variable,
-        indicator_variables.source_priority
-    from {{ ref('int_province_indicators_stacked') }} as stacked
-    inner join indicator_variables
-        on
-            stacked.table_id = indicator_variables.table_id
-            and stacked.indicator = indicator_variables.indicator
-    where stacked.value_std is not null
+with panel as (
+    {{ indicator_variable_values() }}
 ),
 
 -- q_ijt: every source of industry_output_yuan (ref_indicator_variables), its indicator the measure
