@@ -16,6 +16,14 @@ the other endogenous regressor; a low R² then needs e and u almost perfectly ne
 The search keeps |corr| ≤ CORR_BOUND and the reduced-form error sd of ln vocal ≤ RF_SD_BOUND["vocal"]
 (location quotients within e^±1 for two sds) and of ln innov ≤ RF_SD_BOUND["innov"]; columns the
 bounds keep from their target are reported in ``raw/demo/_truth/README.md``.
+
+No province effects: a province effect in e and u leaves the pooled fit of Tables 1–2 unchanged
+(it is part of the error variance matched above) and would raise the within fit of the FE
+Tables 5–8 towards the paper's. But the instruments vary mostly between provinces, so a province
+effect makes the paper's homoskedastic 3SLS intervals too narrow; measured over 15 draws, their
+95 % intervals cover the true slopes 96.5 % of the time with no province effect, 88 % with 20 % of
+the error variance in province effects, 75 % with 50 %, 68 % with 90 % (the share the FE fit of
+Tables 6–7 asks for). The demo keeps the Tables 1–2 estimator honest instead.
 """
 
 from __future__ import annotations
