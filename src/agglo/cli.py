@@ -149,8 +149,28 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from agglo.demo import generate
 
+    if args.expected_agreement:
+        return _expected_agreement(args)
     written = generate(Path(args.out) if args.out else None, seed=args.seed)
     print(f"wrote {len(written)} demo files")
+    return 0
+
+
+def _expected_agreement(args: argparse.Namespace) -> int:
+    """Score Tables 1–8 on ``--draws`` simulated draws (seeds after ``--seed``): the agreement to
+    expect under the demo's design, stored beside the demo's truth (agglo.report.expected)."""
+    from agglo.demo import draws
+    from agglo.report import expected
+    from estimation.published import load_published
+    from estimation.spec import load_spec
+
+    seeds = range(args.seed + 1, args.seed + 1 + args.draws)
+    per_draw = expected.score_draws(
+        draws.estimate_draws(seeds), load_published(), load_spec().table_numbers
+    )
+    out = Path(args.out) / "_truth" if args.out else None
+    for path in expected.write(per_draw, out):
+        print(f"wrote {path}")
     return 0
 
 
@@ -316,6 +336,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo-data", help="regenerate the simulated demo yearbook extracts")
     p.add_argument("--out", help="output folder (default: raw/demo)")
     p.add_argument("--seed", type=int, default=20061231)
+    p.add_argument(
+        "--expected-agreement",
+        action="store_true",
+        help="instead of the files: estimate Tables 1-8 on --draws simulated draws and store the "
+        "agreement with the paper to expect (raw/demo/_truth/expected_agreement*.csv; minutes)",
+    )
+    p.add_argument("--draws", type=int, default=50, help="draws for --expected-agreement")
     p.set_defaults(func=_cmd_demo_data)
 
     p = sub.add_parser(

@@ -1,14 +1,15 @@
 """Recovery of the demo's truth, Monte Carlo: the paper's 3SLS on simulated demo panels covers the
-true slopes at its nominal rate. One draw (the committed demo) is checked against its own
-reference estimates in test_demo.py; here the question is whether the confidence intervals are
-honest under the calibrated noise, across seeds."""
+true slopes at its nominal rate; and the calibration of the noise behind it. One draw (the
+committed demo) is checked against its own reference estimates (test_demo.py,
+test_e2e_build.py); with noise of the paper's size one draw need not land near the truth, so the
+truth is checked here, by the coverage of confidence intervals across seeds."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from agglo.demo import model
+from agglo.demo import calibrate, model
 from estimation.spec import load_spec
 from estimation.system import fit_3sls
 
@@ -50,3 +51,42 @@ def test_3sls_intervals_cover_the_true_slopes_at_the_nominal_rate():
         f"95% intervals cover {share:.3f} of the true slopes over {len(SEEDS)} draws; per "
         f"equation:\n{cov.groupby(['industry', 'equation'])['covered'].mean()}"
     )
+
+
+# -- the calibration of the noise (agglo.demo.calibrate, disturbances.csv) -------------------------
+
+
+def test_stored_disturbances_are_what_the_calibration_gives():
+    stored = pd.read_csv(model.DISTURBANCES_CSV)
+    again = calibrate.calibrate()
+    assert list(again.columns) == list(stored.columns)
+    assert (again["industry"] == stored["industry"]).all()
+    numeric = [c for c in stored.columns if c != "industry"]
+    # the file holds sds and corr to 4 decimals and R² to 3 (calibrate.calibrate rounds them)
+    assert np.allclose(again[numeric], stored[numeric], atol=1e-4, rtol=0), (
+        "src/agglo/demo/disturbances.csv is stale: run `python -m agglo.demo.calibrate`"
+    )
+
+
+def test_simulated_draws_have_the_calibrated_population_fit():
+    """The closed form the calibration solves, against simulation: on draws from the generator,
+    1 - var(e) / var(ln vocal) and 1 - var(u) / var(ln innov) (e, u: the drawn structural errors)
+    average to the stored population adjusted R²."""
+    stored = pd.read_csv(model.DISTURBANCES_CSV).set_index("industry")
+    fits = []
+    for seed in range(3_000_000, 3_000_010):
+        ind = model.simulate(seed).industry
+        for industry, d in ind[ind["industry_code"] != "T"].groupby("industry_code"):
+            r2_1 = 1 - d["e_agglomeration"].var() / np.log(d["vocal"]).var()
+            r2_2 = 1 - d["u_innovation"].var() / np.log(d["innov"]).var()
+            fits.append((industry, r2_1, r2_2))
+    mean = pd.DataFrame(fits, columns=["industry", "eq1", "eq2"]).groupby("industry").mean()
+    n, k = calibrate.N_OBS, calibrate.N_PARAMS
+    for eq in ("eq1", "eq2"):
+        adjusted = 1 - (1 - mean[eq]) * (n - 1) / (n - k)
+        # 10 draws of 310 observations: the sd of one draw's R² is about 0.03 here (its errors'
+        # and regressors' sample variances), so the mean of 10 is within 0.03 (3 sds)
+        assert np.allclose(adjusted, stored[f"population_adj_r2_{eq}"], atol=0.03), (
+            eq,
+            adjusted,
+        )

@@ -2,9 +2,10 @@
 
 A draw's exact truth panel is put in the shape of ``marts.fct_estimation_panel`` (levels, logs,
 lagged logs of the two endogenous variables) and handed to :func:`estimation.run.estimate` with the
-paper's spec: the same estimators as ``agglo build``, minus the printing and parsing of the yearbook
-files (which moves estimates by less than the printed rounding, see ``_truth/README.md``). Used for the
-agreement to expect under the demo's design (``agglo demo-data --expected-agreement``).
+paper's spec: the same estimators as ``agglo build``, minus the printing and parsing of the
+yearbook files (which moves estimates by less than the printed rounding, see
+``_truth/README.md``). Used for the agreement to expect under the demo's design
+(``agglo demo-data --expected-agreement``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,19 @@ import pandas as pd
 from agglo.demo import model
 from estimation.run import estimate
 
-VARIABLES = ("vocal", "innov", "size", "pgdp", "open", "infr", "educ", "deve", "know", "tech", "dim")
+VARIABLES = (
+    "vocal",
+    "innov",
+    "size",
+    "pgdp",
+    "open",
+    "infr",
+    "educ",
+    "deve",
+    "know",
+    "tech",
+    "dim",
+)
 
 
 def estimation_panel(sim: model.Simulation) -> pd.DataFrame:

@@ -223,7 +223,10 @@ def load_disturbances() -> dict[str, Disturbance]:
             f"{DISTURBANCES_CSV}: no row for {missing}; regenerate it with "
             "`python -m agglo.demo.calibrate`"
         )
-    return {i: Disturbance(*(float(frame.loc[i, c]) for c in ("sd_e", "sd_u", "corr"))) for i in INDUSTRIES}
+    return {
+        i: Disturbance(*(float(frame.loc[i, c]) for c in ("sd_e", "sd_u", "corr")))
+        for i in INDUSTRIES
+    }
 
 
 def size_dispersion_scale(industry: str) -> float:
@@ -409,7 +412,9 @@ def simulate(seed: int = 20061231, *, disturbances: dict | None = None) -> Simul
     errors = np.zeros((nj, nt, ni, 2))
     for k, ind in enumerate(INDUSTRIES):
         d = sds[ind]
-        cov = np.array([[d.sd_e**2, d.corr * d.sd_e * d.sd_u], [d.corr * d.sd_e * d.sd_u, d.sd_u**2]])
+        cov = np.array(
+            [[d.sd_e**2, d.corr * d.sd_e * d.sd_u], [d.corr * d.sd_e * d.sd_u, d.sd_u**2]]
+        )
         errors[:, :, k] = rng.multivariate_normal([0.0, 0.0], cov, size=(nj, nt))
     regs = {
         "ln_pgdp": np.log(pgdp),
@@ -587,4 +592,3 @@ def simulate(seed: int = 20061231, *, disturbances: dict | None = None) -> Simul
     return Simulation(
         seed, province, ind_frame, coefficients, pd.concat(intercepts, ignore_index=True)
     )
-

@@ -293,7 +293,8 @@ def calibration_section(sim: model.Simulation) -> str:
                 f"{ours_z:.2f} | {paper_z:.2f} |"
             )
     params = "\n".join(
-        f"| {i} | {r['sd_e']:.4f} | {r['sd_u']:.4f} | {r['corr']:+.4f} |" for i, r in frame.iterrows()
+        f"| {i} | {r['sd_e']:.4f} | {r['sd_u']:.4f} | {r['corr']:+.4f} |"
+        for i, r in frame.iterrows()
     )
     table = "\n".join(rows)
     return f"""### Calibration of the noise
@@ -302,8 +303,8 @@ What was matched, to what: the structural errors (sd of e, sd of u, their correl
 industry) are chosen so that each equation's **population adjusted R²** (at the true coefficients,
 310 observations, 6 parameters) is as close as possible to the **adjusted R² the paper prints** for
 that column of Tables 1–2. `python -m agglo.demo.calibrate` does it (closed form in the three
-parameters, given the variance of the exogenous part of ln vocal and ln innov on seed
-{calibrate.CALIBRATION_SEED}'s panel drawn without errors) and writes
+parameters, given the variance of the exogenous part of ln vocal and ln innov, averaged over
+{len(calibrate.CALIBRATION_DRAWS)} panels drawn without errors) and writes
 `src/agglo/demo/disturbances.csv`; `agglo demo-data` then draws with those values. Bounds: |corr|
 ≤ {calibrate.CORR_BOUND}, reduced-form error sd of ln vocal ≤ {calibrate.RF_SD_BOUND["vocal"]} (LQs
 within e^±1 for two sds) and of ln innov ≤ {calibrate.RF_SD_BOUND["innov"]}.

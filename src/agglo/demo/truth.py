@@ -199,12 +199,15 @@ def parameters_frame(sim: model.Simulation, replications: int = REPLICATIONS) ->
         if coefs:
             dist = model.load_disturbances()[ind]
             calibrated = "calibrated to the paper's adjusted R2 of Tables 1-2 (see README)"
-            rows.append(("agglomeration", ind, "error_sd", dist.sd_e, np.nan, np.nan,
-                         f"sd of e (normal, i.i.d. over province-years); {calibrated}"))  # fmt: skip
-            rows.append(("innovation", ind, "error_sd", dist.sd_u, np.nan, np.nan,
-                         f"sd of u (normal, i.i.d. over province-years); {calibrated}"))  # fmt: skip
-            rows.append(("system", ind, "error_corr", dist.corr, np.nan, np.nan,
-                         f"correlation of e and u; {calibrated}"))  # fmt: skip
+            iid = "normal, i.i.d. over province-years"
+            rows += [
+                ("agglomeration", ind, "error_sd", dist.sd_e, np.nan, np.nan,
+                 f"sd of e ({iid}); {calibrated}"),
+                ("innovation", ind, "error_sd", dist.sd_u, np.nan, np.nan,
+                 f"sd of u ({iid}); {calibrated}"),
+                ("system", ind, "error_corr", dist.corr, np.nan, np.nan,
+                 f"correlation of e and u; {calibrated}"),
+            ]  # fmt: skip
     frame = pd.DataFrame(
         rows,
         columns=[
