@@ -165,6 +165,7 @@ are not loaded by `agglo load`.
 | `panel.csv` | one row per province × year × industry (T, T1–T5): model variables in levels (`vocal, innov, size, pgdp, open, infr, educ, deve, know, tech, dim`), the yearbook quantities they are computed from (exact, before printing), the structural errors `e_agglomeration, u_innovation` |
 | `province_year.csv` | every province-level quantity the tables print (printed precision) |
 | `reference_estimates.csv` | eqs (1)–(2) estimated on `panel.csv` with the paper's specification (below) |
+| `expected_agreement.csv`, `expected_agreement_draws.csv` | the agreement with the paper's signs and stars to expect under this design: Tables 1–8 estimated on 50 other draws (seeds {sim.seed + 1}–{sim.seed + 50}) and scored as the report scores the observed; per table mean and sd over draws, and per draw the counts. Written by `agglo demo-data --expected-agreement`, not by `agglo demo-data` (it takes minutes); rerun it when the generator, the spec or the scoring changes |
 
 Computed numbers are printed with 10 significant digits (`%.10g`). Their last digit may differ on
 another machine (CPU, BLAS kernel), so compare them numerically (relative 1e-8), never as text.
