@@ -40,7 +40,8 @@ def check_rank(X: np.ndarray, names: list[str], rows: StackedRows) -> None:
             else ""
         )
         raise ValueError(
-            f"Singular design: regressor(s) {zero} are zero in the estimation sample{hint}"
+            f"Singular design: regressor(s) {', '.join(zero)} are zero in the estimation "
+            f"sample{hint}"
         )
     Xs = X / norms
     if np.linalg.matrix_rank(Xs) == X.shape[1]:
@@ -53,7 +54,9 @@ def check_rank(X: np.ndarray, names: list[str], rows: StackedRows) -> None:
             resid = Xs[:, j] - Xs[:, keep] @ coef
             if np.linalg.norm(resid) < 1e-8:
                 group = [names[keep[i]] for i in np.nonzero(np.abs(coef) > 1e-8)[0]] + [names[j]]
-                problems.append(f"{group} are collinear (drop {names[j]!r} or another of them)")
+                problems.append(
+                    f"{', '.join(group)} are collinear (drop {names[j]} or another of them)"
+                )
                 continue
         keep.append(j)
     raise ValueError("Singular design (rank-deficient regressors): " + "; ".join(problems))
@@ -79,7 +82,9 @@ def _bread(ZX: np.ndarray, A: np.ndarray, names: list[str]) -> np.ndarray:
     d = np.sqrt(np.abs(np.diag(m)))
     if np.any(d == 0):
         bad = [n for n, v in zip(names, d, strict=True) if v == 0]
-        raise ValueError(f"Singular design: instruments are orthogonal to regressor(s) {bad}")
+        raise ValueError(
+            f"Singular design: instruments are orthogonal to regressor(s) {', '.join(bad)}"
+        )
     ms = m / np.outer(d, d)
     if np.linalg.cond(ms) > 1e13:
         w, v = np.linalg.eigh(ms)
@@ -87,7 +92,7 @@ def _bread(ZX: np.ndarray, A: np.ndarray, names: list[str]) -> np.ndarray:
         involved = [names[i] for i in np.nonzero(np.abs(vec) > 0.1)[0]]
         raise ValueError(
             "Singular design: the instruments do not separately identify the regressors "
-            f"{involved} (X'ZAZ'X is rank deficient)."
+            f"{', '.join(involved)} (X'ZAZ'X is rank deficient)."
         )
     inv = np.linalg.inv(ms) / np.outer(d, d)
     return (inv + inv.T) / 2

@@ -451,7 +451,7 @@ class DynamicPanelGMM:
             df = df.loc[~na.any(axis=1)]
         if not np.isfinite(df.to_numpy(dtype=float)).all():
             bad = [c for c in df.columns if not np.isfinite(df[c].to_numpy(dtype=float)).all()]
-            raise ValueError(f"Infinite values in column(s) {bad}")
+            raise ValueError(f"Infinite values in column(s) {', '.join(bad)}")
         if len(df) == 0:
             raise ValueError("no observations left")
         return df
@@ -509,7 +509,7 @@ class DynamicPanelGMM:
         if n_diff == 0:
             raise ValueError(
                 f"Too few periods: no entity has the {self.lags + 2} consecutive periods needed "
-                f"for the differenced equation with lags={self.lags}."
+                f"for the differenced equation with {self.lags} lag(s) of the dependent variable."
             )
         rows = StackedRows.from_masks(diff_mask, level_mask)
         groups_used = np.unique(rows.group)
@@ -517,7 +517,7 @@ class DynamicPanelGMM:
         if n_groups < 2:
             raise ValueError(
                 f"Too few groups: only {n_groups} entity has usable observations "
-                f"for lags={self.lags}"
+                f"with {self.lags} lag(s) of the dependent variable"
             )
 
         # --- regressors -------------------------------------------------------------------------
@@ -557,8 +557,9 @@ class DynamicPanelGMM:
         if n_inst > n_groups:
             msg = (
                 f"{n_inst} instruments exceed the {n_groups} groups: the two-step weight matrix is "
-                "singular (a generalized inverse is used) and Hansen's J is weakened. Consider "
-                "collapse=True or shorter lag ranges."
+                "singular (a generalized inverse is used) and Hansen's J is weakened; collapse the "
+                "instrument matrix, as xtabond2's `collapse` option does, or use fewer lags as "
+                "instruments (xtabond2's `laglimits`)"
             )
             _warnings.warn(msg, InstrumentCountWarning, stacklevel=2)
             warn_list.append(msg)

@@ -12,7 +12,11 @@ Tables (every one carries ``run_id``):
   ``warnings`` is a ``VARCHAR[]``).
 * ``results.spec_columns`` — what the spec says about each column (estimator, sample, regressors,
   instruments, centring, covariance, GMM settings; ``equations`` also names, per equation, the
-  panel relation read and the effects removed), to join on ``("table", column_id)``.
+  panel relation read and the effects removed), to join on ``("table", column_id)``; ``choices``
+  lists the ids of the specification choices that concern the column.
+* ``results.spec_choices`` — the spec's ``choices:`` (:mod:`estimation.choices`), one row per
+  choice: the paper's words with their lines, what we do, why, and where it applies (``tables``;
+  ``estimators``, ``industries``, ``regions`` NULL when it applies to all).
 
 Table numbers identify a spec's tables across specs: the paper's are 1–8 (:func:`read_results`'
 default), the knowledge-production spec's 101; each table is read from the latest run covering it.
@@ -20,7 +24,7 @@ default), the knowledge-production spec's 101; each table is read from the lates
 ``table`` is a reserved word in SQL: quote it (``e."table"``), or join with
 ``using ("table", column_id)``.
 
-Writing a run deletes that run's rows from all four tables and inserts the new ones in one
+Writing a run deletes that run's rows from all five tables and inserts the new ones in one
 transaction: re-running the same run replaces it, and a failure leaves the previous rows intact.
 """
 
@@ -121,11 +125,31 @@ create table if not exists {SCHEMA}.spec_columns (
     cov json,
     gmm json,
     hausman boolean,
+    choices varchar[],
     primary key (run_id, "table", column_id)
+);
+-- a warehouse written before spec_columns had the column gets it (NULL for its older runs)
+alter table {SCHEMA}.spec_columns add column if not exists choices varchar[];
+create table if not exists {SCHEMA}.spec_choices (
+    run_id varchar not null,
+    spec_hash varchar not null,
+    choice_order integer not null,
+    choice_id varchar not null,
+    topic varchar not null,
+    paper_lines varchar[] not null,
+    paper_quotes varchar[] not null,
+    ours varchar not null,
+    why varchar not null,
+    tables integer[] not null,
+    estimators varchar[],
+    industries varchar[],
+    regions varchar[],
+    variables varchar[] not null,
+    primary key (run_id, choice_id)
 );
 """
 
-_TABLES = ("estimates", "models", "spec_columns", "runs")
+_TABLES = ("estimates", "models", "spec_columns", "spec_choices", "runs")
 
 
 def ensure_schema(con: Any) -> None:
@@ -140,7 +164,17 @@ def spec_columns_frame(run: RunResult) -> pd.DataFrame:
             rows.append(
                 {"run_id": run.run_id, "spec_hash": run.spec.hash, "title": table.title}
                 | column.describe()
+                | {"choices": [c.id for c in run.spec.choices_for(column)]}
             )
+    return pd.DataFrame(rows)
+
+
+def spec_choices_frame(run: RunResult) -> pd.DataFrame:
+    """One row per choice of the run's spec (empty when it has none)."""
+    rows = [
+        {"run_id": run.run_id, "spec_hash": run.spec.hash, "choice_order": i} | c.record()
+        for i, c in enumerate(run.spec.choices, start=1)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -155,6 +189,7 @@ def write_run(con: Any, run: RunResult) -> None:
     models = run.models.assign(run_id=run.run_id)[["run_id", *MODEL_COLUMNS]]
     models = models.assign(warnings=models["warnings"].map(lambda w: [str(x) for x in (w or [])]))
     spec_cols = spec_columns_frame(run)
+    choices = spec_choices_frame(run)
     runs = pd.DataFrame(
         [
             {
@@ -173,7 +208,13 @@ def write_run(con: Any, run: RunResult) -> None:
             }
         ]
     )
-    frames = {"estimates": estimates, "models": models, "spec_columns": spec_cols, "runs": runs}
+    frames = {
+        "estimates": estimates,
+        "models": models,
+        "spec_columns": spec_cols,
+        "spec_choices": choices,
+        "runs": runs,
+    }
     con.execute("begin transaction")
     try:
         for name in _TABLES:

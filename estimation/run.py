@@ -424,7 +424,7 @@ def _tidy(
     if sorted(terms) != sorted(params.index):
         raise EstimationError(
             f"table {column.table}, column {column.column_id}: estimator terms "
-            f"{list(params.index)} do not match the spec's {terms}"
+            f"{', '.join(params.index)} do not match the spec's {', '.join(terms)}"
         )
     p = pvalues[terms].to_numpy(dtype=float)
     frame = pd.DataFrame(
@@ -465,7 +465,7 @@ def _model_row(column, eq, sample: Sample, *, warnings=(), **values) -> dict[str
 def _nonfinite(estimates: pd.DataFrame, equation: str) -> list[str]:
     rows = estimates[estimates["equation"] == equation]
     bad = rows.loc[~np.isfinite(rows[["coef", "std_err"]]).all(axis=1), "term"].tolist()
-    return [f"non-finite estimate or standard error for {bad}"] if bad else []
+    return [f"non-finite estimate or standard error for {', '.join(bad)}"] if bad else []
 
 
 def _failed(column: Column, exc: Exception) -> Fit:

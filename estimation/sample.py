@@ -99,7 +99,7 @@ def select_rows(
     needed += [source.region] if region != "national" else []
     missing = [c for c in needed if c and c not in frame.columns]
     if missing:
-        raise SampleError(f"{source.relation} has no column(s) {missing}")
+        raise SampleError(f"{source.relation} has no column(s) {', '.join(missing)}")
     rows = frame
     if source.industry is not None:
         rows = rows[rows[source.industry] == industry]
@@ -113,10 +113,10 @@ def select_rows(
         )
     dup = rows.duplicated([source.entity, source.time])
     if dup.any():
-        first = rows.loc[dup, [source.entity, source.time]].iloc[0].tolist()
+        first = ", ".join(map(str, rows.loc[dup, [source.entity, source.time]].iloc[0]))
         raise SampleError(
             f"{source.relation}, industry {industry!r}, region {region!r}: {int(dup.sum())} "
-            f"duplicate ({source.entity}, {source.time}) rows, e.g. {first}"
+            f"duplicate ({source.entity}, {source.time}) rows, e.g. ({first})"
         )
     return rows
 
@@ -131,13 +131,13 @@ def build_sample(panel: pd.DataFrame, column: Column) -> Sample:
     sources = list(dict.fromkeys(v.column for v in variables))
     absent = [c for c in sources if c not in rows.columns]
     if absent:
-        raise SampleError(f"{where}: {source.relation} has no column(s) {absent}")
+        raise SampleError(f"{where}: {source.relation} has no column(s) {', '.join(absent)}")
 
     frame = rows.set_index([source.entity, source.time]).sort_index()
     raw = frame[sources].apply(pd.to_numeric, errors="coerce").astype(float)
     text = raw.isna() & frame[sources].notna()
     if text.any().any():
-        bad = {v: int(n) for v, n in text.sum().items() if n}
+        bad = ", ".join(f"{v} ({int(n)} row(s))" for v, n in text.sum().items() if n)
         raise SampleError(f"{where}: non-numeric values in {bad}")
     raw = raw.where(np.isfinite(raw))
     values = pd.DataFrame(index=raw.index)
@@ -235,7 +235,7 @@ def check_full_rank(
     names = list(design.columns)
     if not np.isfinite(x).all():
         bad = [n for n, ok in zip(names, np.isfinite(x).all(axis=0), strict=True) if not ok]
-        raise SingularDesignError(f"{where}: non-finite values in {bad}")
+        raise SingularDesignError(f"{where}: non-finite values in {', '.join(bad)}")
     reference = x if original is None else original[names].to_numpy(dtype=float)
     scale = np.maximum(np.abs(reference).max(axis=0), 1e-300)
     xs = x / scale
@@ -253,6 +253,7 @@ def check_full_rank(
             coef, *_ = np.linalg.lstsq(earlier, col, rcond=None)
             culprits = [names[k] for k in np.flatnonzero(np.abs(coef) > 1e-8)]
             raise SingularDesignError(
-                f"{where}: regressor {name!r} is a linear combination of {culprits}{absorbed}; "
+                f"{where}: regressor {name!r} is a linear combination of {', '.join(culprits)}"
+                f"{absorbed}; "
                 "drop one of them from the spec"
             )

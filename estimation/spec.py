@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from estimation.choices import Choice, parse_choices
 from estimation.errors import SpecError
 
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
@@ -286,12 +287,20 @@ class Table:
 
 @dataclass(frozen=True)
 class Spec:
-    """A loaded spec: the tables and the hash of the file's content (comments, layout ignored)."""
+    """A loaded spec: the tables and the hash of the file's content (comments, layout ignored).
+
+    ``choices``: the reader's notes of ``choices:`` (:mod:`estimation.choices`), in file order.
+    """
 
     tables: tuple[Table, ...]
     hash: str
     path: str | None = None
     panel: PanelSource = PanelSource()
+    choices: tuple[Choice, ...] = ()
+
+    def choices_for(self, column: Column) -> tuple[Choice, ...]:
+        """The choices that concern one fit."""
+        return tuple(c for c in self.choices if c.applies_to(column))
 
     @property
     def table_numbers(self) -> tuple[int, ...]:
@@ -332,8 +341,13 @@ def load_spec(path: str | Path | None = None) -> Spec:
 
 
 def spec_hash(raw: Mapping[str, Any]) -> str:
-    """SHA-256 of the spec's content as canonical JSON (comments, order and layout do not count)."""
-    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    """SHA-256 of the spec's content as canonical JSON (comments, order and layout do not count).
+
+    ``choices`` does not count either: it explains the fits and changes none, so rewording a note
+    leaves run ids and the report's "differs from the current spec" flag alone.
+    """
+    fitted = {k: v for k, v in raw.items() if k != "choices"}
+    text = json.dumps(fitted, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -345,7 +359,7 @@ def parse_spec(raw: Any, *, path: str | None = None) -> Spec:
     _known_keys(
         raw,
         {"spec_version", "panel", "variables", "equations", "interactions", "centring"}
-        | {"missing", "estimators", "shared_settings", "tables"},
+        | {"missing", "estimators", "shared_settings", "tables", "choices"},
         where,
     )
     panel = _parse_panel(raw.get("panel"), f"{where}: panel")
@@ -369,7 +383,17 @@ def parse_spec(raw: Any, *, path: str | None = None) -> Spec:
     numbers = [t.number for t in tables]
     if len(set(numbers)) != len(numbers):
         raise SpecError(f"{where}: table numbers repeat: {numbers}")
-    return Spec(tables=tuple(tables), hash=spec_hash(raw), path=path, panel=panel)
+    columns = [c for t in tables for c in t.columns]
+    choices = parse_choices(
+        raw.get("choices"),
+        tables=numbers,
+        estimators=sorted({c.estimator for c in columns}),
+        industries=sorted({c.sample_industry for c in columns}),
+        regions=sorted({c.sample_region for c in columns}),
+        variables=(*names, *interactions),
+        where=where,
+    )
+    return Spec(tables=tuple(tables), hash=spec_hash(raw), path=path, panel=panel, choices=choices)
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ def system_equations(
         if len(instruments) < len(endog):
             raise EstimationError(
                 f"equation {eq.label!r} is under-identified: {len(endog)} endogenous regressor(s) "
-                f"{endog} but only {len(instruments)} excluded instrument(s) {instruments}"
+                f"({', '.join(endog)}) but only {len(instruments)} excluded instrument(s) "
+                f"({', '.join(instruments)})"
             )
         check_full_rank(data[exog + endog], f"equation {eq.label!r}")
         out[eq.label] = {

@@ -15,15 +15,20 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
+import re
 import sys
 from pathlib import Path
 
-from agglo import paths
-from agglo.errors import AggloError
+from agglo import __version__, paths
+from agglo.errors import AggloError, warehouse_in_use
 from agglo.ingest.parse import RECORD_COLUMNS as INSPECT_COLUMNS  # `agglo inspect` columns
 from estimation.errors import EstimationError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+WAREHOUSE_HELP = (
+    "DuckDB file; a relative path starts from the current directory (default: $AGGLO_WAREHOUSE, "
+    "else warehouse/agglo.duckdb under $AGGLO_HOME, else under the checkout)"
+)
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -36,6 +41,16 @@ class _StderrHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, value) -> None:  # StreamHandler.__init__ assigns it
         pass
+
+
+class _PlainFormatter(logging.Formatter):
+    """The log file's format: the record without ANSI colour codes (dbt and rich colour what they
+    print; a log file is read in an editor or with grep, where they are noise)."""
+
+    ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.ANSI.sub("", super().format(record))
 
 
 def log_file() -> Path:
@@ -66,7 +81,8 @@ def configure_logging() -> None:
     to_terminal.setLevel(logging.WARNING)
     handlers.append(to_terminal)
     for handler in handlers:
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        plain = handler is not to_terminal
+        handler.setFormatter((_PlainFormatter if plain else logging.Formatter)(LOG_FORMAT))
         handler._agglo = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(logging.INFO)
@@ -209,22 +225,33 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def _cmd_tables(args: argparse.Namespace) -> int:
+    from agglo.report.data import holds_demo_data
     from agglo.report.tables import render_tables, results_for_tables, write_tables
+    from agglo.warehouse import connect_read_only
+    from estimation.spec import load_spec
 
+    spec = load_spec()
+    for number in args.tables or []:
+        spec.table(number)  # an unknown table is an error, not a table without estimates
     warehouse = _warehouse(args.warehouse)
-    estimates, models = results_for_tables(warehouse, args.tables)
+    if not warehouse.exists():
+        raise AggloError(
+            f"no warehouse at {warehouse}", hint="build it first (make build) or pass --warehouse"
+        )
+    with connect_read_only(warehouse) as con:
+        estimates, models = results_for_tables(con, args.tables)
+        simulated = holds_demo_data(con)
     if estimates.empty:
         print(
             f"note: no estimates in {warehouse} (run `agglo estimate`); showing published values",
             file=sys.stderr,
         )
+    options = {"tables": args.tables, "spec": spec, "layout": args.layout, "simulated": simulated}
     if args.out:
-        for path in write_tables(
-            args.out, estimates, models, formats=[args.format], tables=args.tables
-        ):
+        for path in write_tables(args.out, estimates, models, formats=[args.format], **options):
             print(f"wrote {path}")
     else:
-        sys.stdout.write(render_tables(estimates, models, fmt=args.format, tables=args.tables))
+        sys.stdout.write(render_tables(estimates, models, fmt=args.format, **options))
     return 0
 
 
@@ -251,37 +278,65 @@ def _add_analyst_subcommands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("sql", help="read-only SQL shell on the warehouse (-c QUERY for scripts)")
     p.add_argument("-c", dest="query", metavar="QUERY", help="run QUERY (';'-separated) and exit")
-    p.add_argument("--format", choices=["table", "csv", "json", "markdown"], default="table")
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument(
+        "--format",
+        choices=["table", "csv", "json", "markdown"],
+        default="table",
+        help="how -c prints its result (default: an aligned table)",
+    )
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.set_defaults(func=sql)
 
     p = sub.add_parser("export", help="tables as Stata/Parquet/CSV/Excel files with the codebook")
     p.add_argument(
         "tables", nargs="*", help="schema.table or table (default: every mart and result)"
     )
-    p.add_argument("--format", choices=["dta", "parquet", "csv", "xlsx"], required=True)
+    p.add_argument(
+        "--format",
+        choices=["dta", "parquet", "csv", "xlsx"],
+        required=True,
+        help="Stata .dta (labelled), Parquet, CSV (UTF-8 with BOM) or one Excel workbook",
+    )
     p.add_argument("--out", help="output folder (default: exports/)")
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.set_defaults(func=export)
 
     p = sub.add_parser("codebook", help="write reports/codebook.md and .html from the dbt docs")
     p.add_argument("--out", help="output folder (default: reports/)")
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.set_defaults(func=codebook)
+
+
+def _add_table_numbers(p: argparse.ArgumentParser) -> None:
+    """``--table N …`` (repeatable) of `estimate` and `tables`: the paper's table numbers."""
+    p.add_argument(
+        "--table",
+        dest="tables",
+        type=int,
+        nargs="+",
+        action="extend",
+        metavar="N",
+        help="table numbers (default: all)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agglo",
         description="Yearbook loader and estimates for the agglomeration-innovation warehouse.",
+        epilog="Environment: AGGLO_HOME (the checkout whose raw/, dbt_project/ and logs/ are used; "
+        "default: the one agglo is installed from), AGGLO_WAREHOUSE (the default --warehouse).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_analyst_subcommands(sub)
 
     p = sub.add_parser("inspect", help="parse one yearbook file and print its tidy records")
     p.add_argument("file", help="an .xls, .xlsx, .csv or HTML-as-.xls yearbook file")
     p.add_argument("--table", help="catalog table id (default: recognised from title or path)")
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument(
+        "--format", choices=["csv", "json"], default="csv", help="output format (default: csv)"
+    )
     p.add_argument(
         "--provinces-only",
         action="store_true",
@@ -291,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("load", help="load yearbook files into the warehouse (default: all of raw/)")
     p.add_argument("paths", nargs="*", help="files or folders (default: raw/)")
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_load)
 
@@ -300,29 +355,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="remove everything files contributed to the warehouse (records and load_log rows)",
     )
     p.add_argument("paths", nargs="+", help="loaded files, or folders (every loaded file under it)")
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.set_defaults(func=_cmd_unload)
 
     p = sub.add_parser(
         "check", help="run the data-quality gate on files without loading them (exit 1 on errors)"
     )
     p.add_argument("paths", nargs="*", help="files or folders (default: raw/)")
-    p.add_argument(
-        "--warehouse", help="DuckDB file for year-on-year checks (default: the warehouse)"
-    )
+    p.add_argument("--warehouse", help="to compare years with: " + WAREHOUSE_HELP)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser(
         "dq-docs", help="Great Expectations Data Docs of the latest gate results (reports/dq-docs/)"
     )
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.add_argument("--out", help="output folder (default: reports/dq-docs)")
     p.set_defaults(func=_cmd_dq_docs)
 
     p = sub.add_parser(
         "build", help="load raw/, dbt build (models + tests) and estimate, published atomically"
     )
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.add_argument(
         "--raw",
         metavar="DIR",
@@ -335,7 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="regenerate the simulated demo yearbook extracts")
     p.add_argument("--out", help="output folder (default: raw/demo)")
-    p.add_argument("--seed", type=int, default=20061231)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=20061231,
+        help="random seed; the default regenerates the committed files byte for byte",
+    )
     p.add_argument(
         "--expected-agreement",
         action="store_true",
@@ -348,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "report", help="write the static HTML replication report (default: reports/report/)"
     )
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.add_argument("--out", help="output folder (default: reports/report)")
     p.add_argument("--year", type=int, help="year of the ranked bar charts (default: the last)")
     p.set_defaults(func=_cmd_report)
@@ -356,16 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "estimate", help="fit the paper's Tables 1–8 and write schema results in the warehouse"
     )
-    p.add_argument(
-        "--table",
-        dest="tables",
-        type=int,
-        nargs="+",
-        action="extend",
-        metavar="N",
-        help="table numbers (default: all)",
-    )
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    _add_table_numbers(p)
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.add_argument(
         "--spec",
         help="spec file (default: estimation/specs/paper.yml; the real-data knowledge-production "
@@ -376,10 +426,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "tables", help="paper-style tables of the latest estimates beside the published values"
     )
-    p.add_argument("--format", choices=["md", "tex"], default="md")
+    p.add_argument(
+        "--format", choices=["md", "tex"], default="md", help="Markdown or LaTeX (default: md)"
+    )
+    p.add_argument(
+        "--layout",
+        choices=["paper", "ours"],
+        default="paper",
+        help="paper: ours beside the published values, as the paper prints them (default); "
+        "ours: one column per model, coefficients with stars and statistics, N, R2 and "
+        "diagnostics, as Stata's esttab prints them",
+    )
     p.add_argument("--out", help="folder to write tables.<format> into (default: stdout)")
-    p.add_argument("--table", dest="tables", type=int, nargs="+", action="extend", metavar="N")
-    p.add_argument("--warehouse", help="DuckDB file (default: warehouse/agglo.duckdb)")
+    _add_table_numbers(p)
+    p.add_argument("--warehouse", help=WAREHOUSE_HELP)
     p.set_defaults(func=_cmd_tables)
     return parser
 
@@ -391,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (AggloError, EstimationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # DuckDB's lock error on a file not opened through agglo.warehouse
+        in_use = warehouse_in_use(None, exc)
+        if in_use is None:
+            raise
+        print(f"error: {in_use}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `agglo inspect … | head`
         return 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 
 class AggloError(Exception):
     """Base class: a problem the user can act on (the CLI prints it without a traceback)."""
@@ -56,3 +59,30 @@ class UnknownTableError(AggloError):
 
 class LayoutError(AggloError):
     """The file was read but its layout does not fit the catalog entry (header, rows, year)."""
+
+
+class WarehouseInUseError(AggloError):
+    """Another process holds the warehouse file open read-write: DuckDB then lets no other process
+    open it, not even to read."""
+
+
+def warehouse_in_use(path: str | Path | None, exc: BaseException) -> WarehouseInUseError | None:
+    """The error to show for DuckDB's "Could not set lock on file" (None for any other error) on
+    ``path`` (None: the file DuckDB names). DuckDB's message names the program and PID holding the
+    lock; they are passed on."""
+    text = str(exc)
+    if "Could not set lock on file" not in text:
+        return None
+    if path is None:
+        named = re.search(r'Could not set lock on file "(.+?)"', text)
+        path = named[1] if named else "the warehouse"
+    held = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", text)
+    who = f"{Path(held[1]).name}, PID {held[2]}" if held else "DuckDB did not say which"
+    see = f"`ps -p {held[2]} -o args` shows what it runs; " if held else ""
+    return WarehouseInUseError(
+        f"{path} is open for writing in another process ({who})",
+        hint=f"{see}close that connection (a notebook's or script's duckdb.connect(...), a SQL "
+        "client) or open it there with duckdb.connect(path, read_only=True), which readers can "
+        "share, then run this again. agglo's own writers (build, load, estimate) never hold it: "
+        "they write a copy and swap it in",
+    )

@@ -34,6 +34,7 @@ from agglo.errors import AggloError
 from agglo.ingest.catalog import Catalog, load_catalog
 from agglo.ingest.files import discover, display_path, file_hash, stored_file
 from agglo.ingest.parsed import ParsedFile, parse_path
+from agglo.quality.results import warnings_text
 
 
 @dataclass
@@ -45,7 +46,7 @@ class FileOutcome:
     n_records: int = 0
     message: str = ""
     gate_seconds: float = 0.0
-    warnings: str = ""
+    warnings: str = ""  # "N warning(s)" and the failed warning checks (the file is loaded)
     note: str = ""  # e.g. the same edition as another file: its shared cells are kept once
 
 
@@ -71,7 +72,7 @@ class LoadReport:
             if o.status == "rejected":
                 lines.append(f"REJECTED {o.path}\n  {o.message.replace(chr(10), chr(10) + '  ')}")
             elif o.warnings:
-                lines.append(f"WARNING  {o.warnings.replace(chr(10), chr(10) + '  ')}")
+                lines.append(f"WARNING  {o.path}: loaded with {o.warnings}")
             if o.note:
                 lines.append(f"NOTE     {o.path}: {o.note}")
         lines.extend(
@@ -88,6 +89,13 @@ def _duplicate_note(match) -> str:
         f"same edition as {', '.join(held)}; its {sum(match.n_shared.values())} shared cell(s) "
         f"agree and are kept once, {len(match.new)} cell(s) only it prints were added"
     )
+
+
+def _warnings_text(report: quality.GateReport) -> str:
+    """``2 warnings`` and the failed warning checks, one per indented line ("" when none)."""
+    if not report.warnings:
+        return ""
+    return "\n".join([warnings_text(report.warnings), report.message("warnings", header=False)])
 
 
 def _file_records(parsed: ParsedFile) -> pd.DataFrame:
@@ -142,7 +150,7 @@ def load_file(con, path: Path, catalog: Catalog) -> FileOutcome:
         years,
         len(parsed.records),
         gate_seconds=report.seconds,
-        warnings=report.message("warnings"),
+        warnings=_warnings_text(report),
         note="; ".join(filter(None, [moved_note, _duplicate_note(match)])),
     )
 
@@ -336,26 +344,27 @@ def check_paths(targets: list[Path], *, warehouse: Path | None = None, out=None)
     catalog = load_catalog()
     files = discover(list(targets) or [paths.raw_dir()])
     con = wh.open_read_only(warehouse)
-    failed = 0
+    failed = warned = 0
     pending: list = []
     try:
         for path in files:
             report = check_file(path, catalog, con=con, rel=display_path(path), pending=pending)
             if report.ok:
-                extra = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+                status = f"ok ({warnings_text(report.warnings)})" if report.warnings else "ok"
                 print(
-                    f"ok       {report.file} ({report.table_id} {report.data_years}{extra})",
-                    file=out,
+                    f"{status:<8} {report.file} ({report.table_id} {report.data_years})", file=out
                 )
                 if report.warnings:
-                    print(report.message("warnings"), file=out)
+                    print(report.message("warnings", header=False), file=out)
+                    warned += 1
             else:
                 failed += 1
                 print(f"FAILED   {report.message()}", file=out)
     finally:
         if con is not None:
             con.close()
-    print(f"{len(files) - failed} passed, {failed} failed", file=out)
+    with_warnings = f" ({warned} with warnings)" if warned else ""
+    print(f"{len(files) - failed} passed{with_warnings}, {failed} failed", file=out)
     return 1 if failed else 0
 
 

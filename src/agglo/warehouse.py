@@ -45,7 +45,7 @@ import duckdb
 import pandas as pd
 
 from agglo import paths
-from agglo.errors import AggloError
+from agglo.errors import AggloError, warehouse_in_use
 from agglo.ingest.catalog import Catalog
 from agglo.ingest.parse import RECORD_COLUMNS as PARSED_COLUMNS
 from agglo.quality import GateReport
@@ -562,16 +562,30 @@ def neighbouring_values(con, table_id: str, rel_path: str, years: list[int]) -> 
     ).df()
 
 
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect(path, read_only=True)``; a file another process holds open read-write is
+    a :class:`~agglo.errors.WarehouseInUseError` naming that process, never a traceback."""
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        in_use = warehouse_in_use(path, exc)
+        if in_use is None:
+            raise
+        raise in_use from exc
+
+
 def open_read_only(warehouse: Path | None = None):
     """A read-only connection to a warehouse that has ``raw.records``, else None (no warehouse
-    yet: the year-on-year check has nothing to compare with)."""
+    yet: the year-on-year check has nothing to compare with). A warehouse another process holds
+    is an error: checking without its years would pass what a load rejects."""
     wh = warehouse or paths.warehouse_path()
     if not wh.exists():
         return None
+    con = connect_read_only(wh)
     try:
-        con = duckdb.connect(str(wh), read_only=True)
         con.execute("SELECT 1 FROM raw.records LIMIT 1")
     except duckdb.Error:
+        con.close()
         return None
     return con
 
@@ -581,7 +595,7 @@ def latest_dq_results(warehouse: Path | None = None) -> list[dict]:
     wh = warehouse or paths.warehouse_path()
     if not wh.exists():
         raise AggloError(f"no warehouse at {wh}", hint="run agglo load first")
-    con = duckdb.connect(str(wh), read_only=True)
+    con = connect_read_only(wh)
     try:
         cur = con.execute(
             """

@@ -3,6 +3,7 @@ duplicates, differing files rejected), rejections, crash safety, pruning, unload
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -402,3 +403,21 @@ def test_catalog_rules_dbt_needs_are_published_from_the_catalog(tmp_path):
     assert ("st_patent_grants", "taiwan") in coverage
     assert coverage == {(t.table_id, c) for t in catalog for c in t.national_total_includes}
     assert not any(table_id == "gone" for table_id, *_ in identities)
+
+
+def test_a_file_with_warnings_is_ok_with_warnings_never_failed(home, capsys):
+    """A blank required cell is a warning: `check` and `load` say ok / loaded with N warning(s),
+    never "check(s) failed", and keep failures for files that are rejected."""
+    write_table(home / "raw" / "w" / "2015.csv", beijing="", total="60")
+    write_table(home / "raw" / "x" / "2016.csv", beijing="oops")
+    assert main(["check", str(home / "raw")]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"^ok \(\d+ warnings?\) +raw/w/2015\.csv", out, re.MULTILINE), out
+    assert out.count("check(s) failed") == 1  # x's, not w's
+    assert re.search(r"^FAILED +raw/x/2016\.csv: \d+ check\(s\) failed", out, re.MULTILINE), out
+    assert "1 passed (1 with warnings), 1 failed" in out
+
+    assert main(["load", "--quiet", str(home / "raw")]) == 1
+    out = capsys.readouterr().out
+    assert out.count("check(s) failed") == 1, out
+    assert re.search(r"^WARNING +raw/w/2015\.csv: loaded with \d+ warnings?$", out, re.MULTILINE)

@@ -125,3 +125,25 @@ def test_missing_columns_say_why(real):
     # 2016: rd-personnel and rd-intensity only; no patent table of 2016 is among the files
     assert "patent_grants_not_loaded" in beijing_2016
     assert not any(code.startswith("rd_personnel_fte") for code in beijing_2016)
+
+
+def test_the_2011_threshold_break_warns_on_the_real_high_tech_counts(real):
+    """The real high-tech enterprise counts (hightech-operation 2010 and 2011) break with the 2011
+    above-scale threshold: the warn test lists the provinces, and the build did not fail (the
+    fixture checked its exit code). Without the Statistical Yearbook's table of industrial
+    enterprises there is nothing to compare for that count, and its test passes."""
+    nodes = real.manifest["nodes"]
+    by_name = {nodes[uid]["name"]: (uid, r) for uid, r in real.tests().items()}
+    uid, result = by_name["ht_enterprises_jump_at_2011"]
+    assert result["status"] == "warn" and result["failures"] > 0, result
+    counts = real.query(
+        "select province_code, year, ht_enterprises"
+        " from intermediate.int_province_industry_values_pivoted"
+        " where industry_code = 'T' and year in (2010, 2011)"
+    ).pivot(index="province_code", columns="year", values="ht_enterprises")
+    assert len(counts) == 31
+    # the national count of the two editions' 31 provinces falls by over a fifth
+    assert counts[2011].sum() / counts[2010].sum() - 1 < -0.2
+    messages = real.failure_messages(uid)
+    assert len(messages) == result["failures"] and all("2010 → 2011" in m for m in messages)
+    assert by_name["industrial_enterprises_jump_at_2011"][1]["status"] == "pass"

@@ -335,13 +335,13 @@ def test_text_time_index_is_refused(abdata):
 def test_singular_design_names_collinear_terms(abdata):
     data = abdata.assign(w2=2.0 * abdata["w"])
     spec = {**SYS_SPEC, "exog": ["w", "w2", "k"], "iv_instruments": ["k", "w2"]}
-    with pytest.raises(ValueError, match=r"Singular design.*\['w', 'w2'\] are collinear"):
+    with pytest.raises(ValueError, match=r"Singular design.*w, w2 are collinear"):
         DynamicPanelGMM(data, **spec).fit()
 
 
 def test_time_invariant_regressor_in_difference_gmm(abdata):
     spec = {**SYS_SPEC, "exog": ["w", "k", "ind"], "iv_instruments": ["k", "ind"], "system": False}
-    with pytest.raises(ValueError, match=r"\['ind'\] are zero.*differenced away"):
+    with pytest.raises(ValueError, match=r"regressor\(s\) ind are zero.*differenced away"):
         DynamicPanelGMM(abdata, **spec).fit()
 
 

@@ -134,7 +134,7 @@ def test_text_in_a_numeric_column_is_refused(simulate_panel):
     panel = simulate_panel(1)
     panel["ln_open"] = panel["ln_open"].astype(object)
     panel.loc[3, "ln_open"] = "n/a"
-    with pytest.raises(SampleError, match=r"non-numeric values in \{'ln_open': 1\}"):
+    with pytest.raises(SampleError, match=r"non-numeric values in ln_open \(1 row\(s\)\)"):
         estimate(panel, tables=[1])
 
 
@@ -151,7 +151,7 @@ def test_nonfinite_estimates_are_never_silent(simulate_panel, monkeypatch):
     monkeypatch.setattr(run_module, "_fit_fe", broken)
     run = estimate(simulate_panel(2), tables=[7])
     assert all(
-        any("non-finite estimate or standard error for ['ln_size']" in x for x in w)
+        any("non-finite estimate or standard error for ln_size" in x for x in w)
         for w in run.models["warnings"]
     )
 
@@ -214,7 +214,7 @@ def test_every_column_fits_including_sys_gmm(run):
 def _counts(con):
     return {
         t: con.execute(f"select count(*) from results.{t}").fetchone()[0]
-        for t in ("runs", "estimates", "models", "spec_columns")
+        for t in ("runs", "estimates", "models", "spec_columns", "spec_choices")
     }
 
 
@@ -227,6 +227,7 @@ def test_results_store_replaces_a_run_atomically(run, monkeypatch):
         "estimates": len(run.estimates),
         "models": len(run.models),
         "spec_columns": 56,
+        "spec_choices": len(SPEC.choices),
     }
     write_run(con, run)
     assert _counts(con) == first
@@ -243,6 +244,20 @@ def test_results_store_replaces_a_run_atomically(run, monkeypatch):
     ).fetchone()[0]
     assert joined == len(run.estimates)
 
+    # each column names the choices that concern it, each of them a row of spec_choices
+    linked = con.execute(
+        "select s.column_id, c.choice_id from results.spec_columns s, unnest(s.choices) u(id) "
+        "join results.spec_choices c on c.run_id = s.run_id and c.choice_id = u.id "
+        "where s.\"table\" = 5 and s.column_id = 'fe_T_central'"
+    ).df()
+    expected = [c.id for c in SPEC.choices_for(SPEC.column(5, "fe_T_central"))]
+    assert linked["choice_id"].tolist() == expected and "few_cluster_inference" in expected
+    quotes = con.execute(
+        "select paper_lines, paper_quotes from results.spec_choices "
+        "where choice_id = '3sls_instruments'"
+    ).fetchone()
+    assert quotes[0] == ["L318–320", "L320–322"] and "外生控制变量" in quotes[1][0]
+
     original = results_store.spec_columns_frame
 
     def broken(_run):
@@ -258,6 +273,16 @@ def test_results_store_replaces_a_run_atomically(run, monkeypatch):
     estimates, models = read_results(con, [3])
     assert len(estimates) == (run.estimates["table"] == 3).sum()
     assert models["warnings"].map(list).map(len).sum() > 0
+
+
+def test_results_store_adds_the_choices_column_to_an_older_warehouse(run):
+    """A warehouse whose spec_columns predates ``choices`` gets the column on the next write."""
+    con = duckdb.connect()
+    results_store.ensure_schema(con)
+    con.execute("alter table results.spec_columns drop column choices")
+    write_run(con, run)
+    n = con.execute("select count(*) from results.spec_columns where len(choices) > 0").fetchone()
+    assert n[0] == 56
 
 
 def test_estimate_reads_the_mart_from_duckdb(panel):

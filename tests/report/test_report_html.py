@@ -14,6 +14,7 @@ from PIL import Image
 from agglo.cli import main
 from agglo.report import agreement as ag
 from agglo.report.expected import load as load_expected
+from estimation.spec import load_spec
 
 pytestmark = pytest.mark.e2e
 
@@ -104,6 +105,30 @@ def test_provenance_footer(page, run_row):
     for package in ("numpy", "pandas", "linearmodels", "duckdb", "matplotlib"):
         assert package in text
     assert "report built" in text
+
+
+def test_specification_choices_section(page, report_dir, report_warehouse):
+    """Every choice of the spec file is a row with the paper's words and lines, what we do and
+    why; the same rows are in report.md and in the warehouse's results.spec_choices."""
+    spec = load_spec()
+    table = page.get_element_by_id("choices-table")
+    rows = {tr.get("id"): tr for tr in table.findall("tr")[1:]}
+    assert list(rows) == [f"choice-{c.id}" for c in spec.choices]
+    md = (report_dir / "report.md").read_text(encoding="utf-8")
+    md_section = md.split("## Specification choices", 1)[1].split("\n## ", 1)[0]
+    for choice in spec.choices:
+        cells = [_text(td) for td in rows[f"choice-{choice.id}"].findall("td")]
+        assert cells[0] == choice.topic and cells[3] == choice.ours and cells[4] == choice.why
+        for q in choice.paper:
+            assert f"{q.lines} {q.quote}" in cells[2]
+            assert f"{q.lines}: 「{q.quote}」" in md_section
+        assert f"| {choice.topic} |" in md_section
+    assert page.xpath("//nav//a[@href='#specification-choices']")
+    note = _text(page.get_element_by_id("table-5"))
+    assert "Specification choices for this table" in note and "inference with few clusters" in note
+    with duckdb.connect(str(report_warehouse), read_only=True) as con:
+        stored = con.sql("select choice_id from results.spec_choices order by choice_order").df()
+    assert stored["choice_id"].drop_duplicates().tolist() == [c.id for c in spec.choices]
 
 
 def test_data_section(page):

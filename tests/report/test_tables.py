@@ -13,6 +13,7 @@ from agglo import paths
 from agglo.cli import main
 from agglo.errors import AggloError
 from agglo.report.tables import (
+    latex_escape,
     render_tables,
     results_for_tables,
     table_grid,
@@ -21,6 +22,7 @@ from agglo.report.tables import (
 )
 from estimation.published import REFERENCE_CSV, load_published
 from estimation.run import estimate, stars
+from estimation.spec import load_spec
 
 SHARED_CSV = paths.shared_dir() / "paper" / "published_coefficients.csv"
 
@@ -179,7 +181,39 @@ def test_cli_errors_are_printed_without_a_traceback(tmp_path, capsys):
 
 
 def test_cli_tables_without_estimates_shows_the_published_values(tmp_path, capsys):
-    assert main(["tables", "--warehouse", str(tmp_path / "none.duckdb"), "--table", "2"]) == 0
+    duckdb.connect(str(tmp_path / "empty.duckdb")).close()
+    assert main(["tables", "--warehouse", str(tmp_path / "empty.duckdb"), "--table", "2"]) == 0
     captured = capsys.readouterr()
     assert "showing published values" in captured.err
     assert "0.219***" in captured.out and "—" in captured.out
+
+
+# ------------------------------------------------------------------------ specification choices
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex"])
+def test_tables_carry_the_specification_choices(run, fmt):
+    """Every choice of the spec is rendered, with its quotes and lines, and each table names its
+    own choices in its notes (the same rows as the report's section)."""
+    spec = load_spec()
+    doc = render_tables(run.estimates, run.models, fmt=fmt)
+    appendix = doc.rsplit("Specification choices", 1)[1]  # the heading of the last section
+    for choice in spec.choices:
+        topic = choice.topic if fmt == "md" else latex_escape(choice.topic)
+        assert topic in appendix, choice.id
+        for q in choice.paper:
+            lines = q.lines if fmt == "md" else q.lines.replace("–", "--")
+            assert f"{lines}: 「{latex_escape(q.quote) if fmt == 'tex' else q.quote}」" in appendix
+    table5 = doc.split("Table 5.", 1)[1].split("Table 6.", 1)[0]
+    note = next(
+        line for line in table5.splitlines() if "Specification choices for this table" in line
+    )
+    topics = {c.topic for c in spec.choices if 5 in c.tables}
+    assert all(latex_escape(t) in note if fmt == "tex" else t in note for t in topics)
+    assert "3SLS instruments" not in note
+
+
+def test_choices_of_some_tables_only(run):
+    doc = render_tables(run.estimates, run.models, fmt="md", tables=[1])
+    appendix = doc.split("### Specification choices", 1)[1]
+    assert "3SLS instruments" in appendix and "few clusters" not in appendix

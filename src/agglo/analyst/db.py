@@ -8,6 +8,7 @@ import duckdb
 
 from agglo import paths
 from agglo.errors import AggloError
+from agglo.warehouse import connect_read_only
 
 # The schemas `agglo export` and the codebook cover by default: what the marts publish and what the
 # estimation writes. Other schemas (staging, intermediate, raw, ref) are exported on request.
@@ -35,7 +36,7 @@ def connect(warehouse: Path | str | None = None) -> duckdb.DuckDBPyConnection:
             hint="run `make build` (or `agglo build`) first, or point AGGLO_WAREHOUSE at one",
         )
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return connect_read_only(path)
     except duckdb.Error as exc:
         raise AggloError(f"cannot open {path} read-only: {one_line(exc)}") from exc
 

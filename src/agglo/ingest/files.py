@@ -42,7 +42,11 @@ def discover(roots: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for root in roots:
         if not root.exists():
-            raise AggloError(f"{root} does not exist", hint="give a file or folder under raw/")
+            raise AggloError(
+                f"{root} does not exist",
+                hint="check the path (a relative path starts from the current directory); a "
+                "file or folder anywhere can be given, inside the checkout or not",
+            )
         if root.is_file():
             found.append(root)
             continue

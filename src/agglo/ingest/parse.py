@@ -44,6 +44,7 @@ code:
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +172,12 @@ def _matches_title(table: TableSpec, text: str) -> bool:
     return any(table.matches_title(form) for form in _forms(text))
 
 
+def _inspect(path: str | Path) -> str:
+    """The command that parses ``path`` as a chosen table (only `agglo inspect` takes --table:
+    what `check` and `load` read is what the catalog recognises, so a build reads it the same)."""
+    return f"`agglo inspect {shlex.quote(str(path))} --table TABLE_ID`"
+
+
 def recognize(sheets: list[Sheet], path: str | Path, catalog: Catalog) -> TableSpec:
     """The one catalog table whose title patterns match the sheets' first rows (else the path)."""
     texts = [" | ".join(c for row in s.rows[:TITLE_ROWS] for c in row if c) for s in sheets]
@@ -186,7 +193,8 @@ def recognize(sheets: list[Sheet], path: str | Path, catalog: Catalog) -> TableS
         raise UnknownTableError(
             f"the title matches several catalog tables: {names}",
             file=str(path),
-            hint="pass --table TABLE_ID, or make the tables' title_patterns more specific",
+            hint="make the tables' title_patterns more specific (raw/catalog/<table_id>.yml); "
+            f"{_inspect(path)} parses it as one of them meanwhile",
         )
     if len(by_path) == 1:
         return by_path[0]
@@ -201,8 +209,9 @@ def recognize(sheets: list[Sheet], path: str | Path, catalog: Catalog) -> TableS
     raise UnknownTableError(
         f"{what}; its first rows read: {title}",
         file=str(path),
-        hint=f"pass --table TABLE_ID (known: {known}), or add a catalog entry "
-        "raw/catalog/<table_id>.yml whose title_patterns match this title",
+        hint="add a catalog entry raw/catalog/<table_id>.yml whose title_patterns match this "
+        f"title, or add the title to a known table's title_patterns (known: {known}); "
+        f"{_inspect(path)} tries one without changing the catalog",
     )
 
 
@@ -814,7 +823,8 @@ class _Parser:
             raise LayoutError(
                 f"no rows labelled with {what} found in any sheet",
                 file=self.path,
-                hint=f"is this really table {self.table.table_id}? pass --table to choose another",
+                hint=f"is this really table {self.table.table_id}? "
+                f"{_inspect(self.path)} tries another",
             )
         missing = [i.id for i in self.table.indicators if i.required and i.id not in found]
         shown = "; ".join(repr(h) for h in headers_seen if h) or "(none)"
@@ -824,7 +834,7 @@ class _Parser:
                 f"{shown}",
                 file=self.path,
                 hint=f"add the wording to an indicator's patterns in {self.table.source_file}, "
-                "or pass --table to choose another table",
+                f"or try another table: {_inspect(self.path)}",
             )
         if missing:
             raise LayoutError(

@@ -74,6 +74,11 @@ def _describe_row(row: dict) -> str:
     return ", ".join(parts)
 
 
+def warnings_text(warnings: list) -> str:
+    """``1 warning``, ``3 warnings``."""
+    return f"{len(warnings)} warning" + ("" if len(warnings) == 1 else "s")
+
+
 @dataclass
 class GateReport:
     """The gate's verdict on one file."""
@@ -99,9 +104,12 @@ class GateReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def message(self, which: str = "errors") -> str:
+    def message(self, which: str = "errors", *, header: bool = True) -> str:
+        """The failed checks, one per line under ``file: N check(s) failed`` (errors) or
+        ``file: N warning(s)`` (a warning is not a failure: the file passes)."""
         failed = self.errors if which == "errors" else self.warnings
-        lines = [f"{self.file}: {len(failed)} check(s) failed"] if failed else []
+        head = f"{len(failed)} check(s) failed" if which == "errors" else warnings_text(failed)
+        lines = [f"{self.file}: {head}"] if failed and header else []
         for r in failed:
             lines.extend("  " + line for line in r.lines())
         return "\n".join(lines)

@@ -133,6 +133,8 @@ def build_report(
             }
             for t in paper_tables
         ],
+        "choices": tables_mod.choices_rows(spec),
+        "choices_intro": tables_mod.CHOICES_INTRO,
         "agreement_legend": tables_mod.AGREEMENT_LEGEND,
         "colour_legend": tables_mod.COLOUR_LEGEND,
         "diagnostics": diagnostics.to_dict("records"),

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from agglo.errors import AggloError
+from agglo.warehouse import connect_read_only
 
 DEMO_PREFIX = "raw/demo/"
 
@@ -41,10 +41,7 @@ class ReportData:
     @property
     def simulated(self) -> bool:
         """True when any loaded file comes from ``raw/demo/`` (the simulated demo extracts)."""
-        paths = self.loads["file_path"].astype(str).str.replace("\\", "/", regex=False)
-        return bool(
-            paths.str.startswith(DEMO_PREFIX).any() or paths.str.contains("/raw/demo/").any()
-        )
+        return any_demo_file(self.loads["file_path"])
 
     @property
     def years(self) -> list[int]:
@@ -53,6 +50,19 @@ class ReportData:
     def industry_name(self, code: str) -> str:
         row = self.industries[self.industries["industry_code"] == code]
         return str(row["name_en"].iloc[0]) if len(row) else code
+
+
+def any_demo_file(file_paths: pd.Series) -> bool:
+    """True when any of the loaded files' paths lies under ``raw/demo/``."""
+    paths = file_paths.astype(str).str.replace("\\", "/", regex=False)
+    return bool(paths.str.startswith(DEMO_PREFIX).any() or paths.str.contains("/raw/demo/").any())
+
+
+def holds_demo_data(con: Any) -> bool:
+    """True when the warehouse ``con`` has loaded any simulated demo file (``agglo tables``)."""
+    if not _has_table(con, "raw", "load_log"):
+        return False
+    return any_demo_file(con.sql("select distinct file_path from raw.load_log").df()["file_path"])
 
 
 LOADS_SQL = """
@@ -112,7 +122,7 @@ def load(warehouse: Path) -> ReportData:
         raise AggloError(
             f"no warehouse at {warehouse}", hint="build it first (make build) or pass --warehouse"
         )
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         for schema, table in [("raw", "load_log"), ("marts", "fct_estimation_panel")]:
             if not _has_table(con, schema, table):
                 raise AggloError(

@@ -48,6 +48,8 @@ figcaption { font-size: 0.85rem; color: #444; }
 .notes { font-size: 0.8rem; color: #444; }
 footer { margin-top: 2.5rem; border-top: 2px solid #ccc; font-size: 0.8rem; color: #333; }
 code { font-size: 0.85em; }
+table.choices td { white-space: normal; vertical-align: top; min-width: 8rem; max-width: 28rem; }
+table.choices .line { color: #555; font-size: 0.75rem; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { max-width: none; font-size: 10pt; padding: 0; }
@@ -84,7 +86,8 @@ agreement to expect beside the observed.</div>
 {% endif %}
 </header>
 <nav><ul>
-<li><a href="#summary">Summary</a></li><li><a href="#data">Data</a></li>
+<li><a href="#summary">Summary</a></li><li><a href="#specification-choices">Specification choices</a></li>
+<li><a href="#data">Data</a></li>
 <li><a href="#figures">Figures 1–5</a></li>
 {% for t in tables %}<li><a href="#table-{{ t.number }}">Table {{ t.number }}</a></li>{% endfor %}
 {% if knowledge is defined and knowledge %}<li><a href="#knowledge-production">Knowledge production (real data)</a></li>{% endif %}
@@ -118,6 +121,19 @@ simulated draws of the demo's model (truth: the paper's coefficients), scored li
 columns; stored in <code>raw/demo/_truth/expected_agreement.csv</code> by
 <code>{{ expected_command }}</code>. Observed agreement within about two sds of it is what the
 design allows; far below it would point to the pipeline.</p>{% endif %}
+</section>
+
+<section id="specification-choices">
+<h2>Specification choices</h2>
+<p>{{ choices_intro }}</p>
+<div class="scroll"><table id="choices-table" class="choices">
+<tr><th class="label">choice</th><th class="label">applies to</th><th class="label">the paper</th><th class="label">ours</th><th class="label">why</th></tr>
+{% for c in choices %}
+<tr id="choice-{{ c.id }}"><td class="label">{{ c.topic }}</td><td class="label">{{ c.scope }}</td>
+<td class="label">{% for q in c.paper %}<span class="line">{{ q.lines }}</span> <q lang="zh">{{ q.quote }}</q>{{ '<br>'|safe if not loop.last }}{% endfor %}</td>
+<td class="label">{{ c.ours }}</td><td class="label">{{ c.why }}</td></tr>
+{% endfor %}
+</table></div>
 </section>
 
 <section id="data">

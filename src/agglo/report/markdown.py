@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from agglo.report.html import num, pct
-from agglo.report.tables import AGREEMENT_LEGEND, PaperTable, markdown
+from agglo.report.tables import AGREEMENT_LEGEND, PaperTable, choices_table_markdown, markdown
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -61,6 +61,8 @@ def render(ctx: dict[str, Any], tables: list[PaperTable], diagnostics: pd.DataFr
             "(truth: the paper's coefficients), scored like the observed columns; stored in "
             f"`raw/demo/_truth/expected_agreement.csv` by `{ctx['expected_command']}`.",
         ]
+    out += ["", "## Specification choices", ""]
+    out += [ctx["choices_intro"], "", choices_table_markdown(ctx["choices"])]
     out += [
         "",
         "## Data",

@@ -10,8 +10,17 @@ parentheses; then the diagnostic rows AR(1), AR(2), Sargan, Hansen (z or chi2 wi
 brackets), Hausman, instruments / groups (rows empty in every column are left out), Adj. R²,
 observations. A cell the paper leaves blank is empty; a fit we do not have is ``—``; a fit that
 failed says ``failed`` and its reason is in the notes under the table, with every other warning
-(dropped rows, instruments vs groups). :func:`render_tables` / :func:`write_tables` give all tables
-as one Markdown or LaTeX document (``agglo tables``).
+(dropped rows, instruments vs groups). A published diagnostic cell whose transcription carries a
+caveat (the ``note`` column of the published values: Table 5's misprinted FE observation counts)
+gets a marker ``[a]`` and the caveat as a note (:class:`PaperCaveats`). :func:`render_tables` /
+:func:`write_tables` give all tables as one Markdown or LaTeX document (``agglo tables``), opened
+by :data:`SIMULATED_NOTE` when the estimates come from the demo data, each table noting the
+specification choices that concern it and the document ending with all of them
+(:func:`choices_rows`, from the spec's ``choices:``; the report shows the same rows).
+
+**Ours alone** (:func:`ours_grid`, ``agglo tables --layout ours``): one column per model, as
+Stata's ``esttab`` prints them: ``(1) FE east``, coefficient with stars over its statistic, then
+observations, R², adj. R², instruments / groups and the tests.
 
 **The report's version** (:func:`build_table`) adds, per column, an *agreement* sub-column: on a
 coefficient row the mark (:mod:`agglo.report.agreement`), on its statistic row the difference
@@ -29,7 +38,10 @@ from typing import Any
 import pandas as pd
 
 from agglo import paths
+from agglo.errors import AggloError
 from agglo.report import agreement as ag
+from agglo.warehouse import connect_read_only
+from estimation.choices import Choice
 from estimation.published import load_published
 from estimation.spec import CONST, Spec, load_spec
 
@@ -119,6 +131,7 @@ def table_grid(
 
     columns: dict[tuple[str, str], list[str]] = {}
     notes: list[str] = []
+    caveats = PaperCaveats()
     for c in table.columns:
         sample = c.sample_industry if len(regions) == 1 else c.sample_region
         head = f"{ESTIMATOR_LABELS[c.estimator]} {sample}"
@@ -142,7 +155,7 @@ def table_grid(
                 paper += ["", ""]
         for key, _ in DIAGNOSTIC_ROWS:
             ours.append(_diagnostic(key, m))
-            paper.append(_published_diagnostic(key, p))
+            paper.append(caveats.marked(_published_diagnostic(key, p), p, key))
         columns[(head, "ours")] = ours
         columns[(head, "paper")] = paper
         if m is not None:
@@ -152,7 +165,87 @@ def table_grid(
     grid.columns = pd.MultiIndex.from_tuples(list(columns))
     diagnostics = [label for key, label in DIAGNOSTIC_ROWS if key not in ("adj_r2", "nobs")]
     empty = [lab for lab in diagnostics if (grid.loc[lab] == "").all()]
-    return grid.drop(index=empty), notes
+    return grid.drop(index=empty), notes + caveats.notes()
+
+
+class PaperCaveats:
+    """Footnotes on published diagnostic cells (observations, AR, Sargan) whose transcription
+    carries a caveat of their own in the ``note`` column of the published values (documented in
+    ``../shared/paper/published_coefficients.md``): e.g. Table 5's FE observation counts, printed
+    out of regional order. The cell gets a marker ``[a]``; one note per distinct caveat."""
+
+    def __init__(self) -> None:
+        self._markers: dict[str, str] = {}
+
+    def marked(self, text: str, published: pd.DataFrame, key: str) -> str:
+        """``text`` of diagnostic ``key`` in a column whose published rows (by term) are
+        ``published``, with the marker of its caveat; a caveat the column's coefficients carry too
+        (the column's estimator inferred, say) is about the column, not this cell: no marker."""
+        note = published.loc[key, "note"] if key in published.index and text else ""
+        coefficients = ~published.index.isin([k for k, _ in DIAGNOSTIC_ROWS])
+        if not note or note in set(published.loc[coefficients, "note"]):
+            return text
+        marker = self._markers.setdefault(note, f"[{chr(ord('a') + len(self._markers))}]")
+        return f"{text} {marker}"
+
+    def notes(self) -> list[str]:
+        return [f"{marker} Paper: {note}" for note, marker in self._markers.items()]
+
+
+# Rows under the coefficients of `--layout ours`, in esttab's order: N and fit first, then tests.
+OURS_STAT_ROWS = [
+    ("nobs", "Observations"),
+    ("r2", "R2"),
+    ("adj_r2", "Adj. R2"),
+    ("instruments", "Instruments / groups"),
+    ("ar1", "AR(1)"),
+    ("ar2", "AR(2)"),
+    ("sargan", "Sargan"),
+    ("hansen", "Hansen"),
+    ("hausman", "Hausman (FE vs RE)"),
+]
+
+
+def ours_grid(
+    number: int, estimates: pd.DataFrame, models: pd.DataFrame, *, spec: Spec | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """One table as Stata's ``esttab`` prints it: one column per model, ``(1) FE east``; per term
+    the coefficient with stars and the statistic in parentheses below; then N, R², Adj. R², the
+    instrument count and the tests (rows empty in every column left out). Ours alone: no paper."""
+    spec = spec or load_spec()
+    table = spec.table(number)
+    est = estimates[(estimates["table"] == number) & estimates["reported"].astype(bool)]
+    mod = models[(models["table"] == number) & models["reported"].astype(bool)]
+    regions = {c.sample_region for c in table.columns}
+    terms = _merged_terms(c.reported_equation.terms for c in table.columns)
+    labels = [label for t in terms for label in (term_label(t), "")]
+    labels += [label for _, label in OURS_STAT_ROWS]
+    columns: dict[str, list[str]] = {}
+    notes: list[str] = []
+    for i, c in enumerate(table.columns, start=1):
+        sample = c.sample_industry if len(regions) == 1 else c.sample_region
+        head = f"{ESTIMATOR_LABELS[c.estimator]} {sample}"
+        e = est[est["column_id"] == c.column_id].set_index("term")
+        m = mod[mod["column_id"] == c.column_id]
+        m = m.iloc[0] if len(m) else None
+        cells: list[str] = []
+        for t in terms:
+            if t in e.index:
+                r = e.loc[t]
+                cells += [f"{r['coef']:.3f}{stars_text(r['stars'])}", f"({r['stat']:.2f})"]
+            elif t in c.reported_equation.terms:
+                cells += [NOT_RUN if m is None else "failed" if m["status"] != "ok" else "", ""]
+            else:
+                cells += ["", ""]
+        cells += [_diagnostic(key, m) for key, _ in OURS_STAT_ROWS]
+        columns[f"({i}) {head}"] = cells
+        if m is not None:
+            notes += [
+                f"({i}) {head}: {w}" for w in (m["warnings"] if m["warnings"] is not None else [])
+            ]
+    grid = pd.DataFrame(columns, index=labels)
+    optional = [label for key, label in OURS_STAT_ROWS if key != "nobs"]
+    return grid.drop(index=[lab for lab in optional if (grid.loc[lab] == "").all()]), notes
 
 
 def _diagnostic(key: str, m: pd.Series | None) -> str:
@@ -169,8 +262,8 @@ def _diagnostic(key: str, m: pd.Series | None) -> str:
         if ni is None or pd.isna(ni) or m["estimator"] != "sys_gmm":
             return ""
         return f"{int(ni)} / {int(m['n_groups'])}"
-    if key == "adj_r2":
-        return _num(m["adj_r2"], ".3f")
+    if key in ("r2", "adj_r2"):
+        return _num(m[key], ".3f")
     if key == "nobs":
         return "" if m["nobs"] is None or pd.isna(m["nobs"]) else str(int(m["nobs"]))
     raise KeyError(key)
@@ -188,16 +281,27 @@ def _published_diagnostic(key: str, p: pd.DataFrame) -> str:
 # ------------------------------------------------------------------------------------- rendering
 
 
-def notes_text(stat_kinds: Iterable[str]) -> str:
+def notes_text(stat_kinds: Iterable[str], layout: str = "paper") -> str:
     kinds = "/".join(sorted(set(stat_kinds))) or "z"
-    return (
-        f"Ours: coefficient with stars (* p < 0.10, ** p < 0.05, *** p < 0.01), {kinds} statistic "
-        "in parentheses; tests as statistic (df) [p]. Paper: as printed."
+    ours = (
+        f"coefficient with stars (* p < 0.10, ** p < 0.05, *** p < 0.01), {kinds} statistic "
+        "in parentheses; tests as statistic (df) [p]"
     )
+    if layout == "ours":
+        return f"Our estimates: {ours}; R2 of FE is the within R2."
+    return f"Ours: {ours}. Paper: as printed."
+
+
+SIMULATED_NOTE = (
+    "Simulated data: the warehouse holds the simulated demo extracts of raw/demo/, not real "
+    "statistics; agreement with the paper is not expected."
+)
+LAYOUTS = ("paper", "ours")
 
 
 def to_markdown(grid: pd.DataFrame, title: str, notes: Sequence[str], legend: str) -> str:
-    heads = [f"{h} ({side})" for h, side in grid.columns]
+    paired = isinstance(grid.columns, pd.MultiIndex)
+    heads = [f"{h} ({side})" for h, side in grid.columns] if paired else list(grid.columns)
     lines = [f"### {title}", "", "| | " + " | ".join(heads) + " |"]
     lines.append("|---|" + "|".join("---:" for _ in heads) + "|")
     for label, row in grid.iterrows():
@@ -208,7 +312,17 @@ def to_markdown(grid: pd.DataFrame, title: str, notes: Sequence[str], legend: st
     return "\n".join(lines) + "\n"
 
 
-_LATEX_ESCAPES = {"_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "×": r"$\times$", "→": r"$\to$"}
+_LATEX_ESCAPES = {
+    "_": r"\_",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "×": r"$\times$",
+    "→": r"$\to$",
+    "−": r"$-$",
+    "–": "--",
+    "²": r"\textsuperscript{2}",
+}
 
 
 def latex_escape(text: str) -> str:
@@ -216,17 +330,23 @@ def latex_escape(text: str) -> str:
 
 
 def to_latex(grid: pd.DataFrame, title: str, notes: Sequence[str], legend: str) -> str:
-    heads = list(dict.fromkeys(h for h, _ in grid.columns))
     n = len(grid.columns)
     lines = [
         r"\begin{table}[htbp]\centering\scriptsize",
         rf"\caption{{{latex_escape(title)}}}",
         rf"\begin{{tabular}}{{l{'r' * n}}}",
         r"\hline",
-        " & " + " & ".join(rf"\multicolumn{{2}}{{c}}{{{latex_escape(h)}}}" for h in heads) + r" \\",
-        " & " + " & ".join("ours & paper" for _ in heads) + r" \\",
-        r"\hline",
     ]
+    if isinstance(grid.columns, pd.MultiIndex):  # the paper layout: ours beside paper
+        heads = list(dict.fromkeys(h for h, _ in grid.columns))
+        multi = (rf"\multicolumn{{2}}{{c}}{{{latex_escape(h)}}}" for h in heads)
+        lines.append(" & " + " & ".join(multi) + r" \\")
+        lines.append(" & " + " & ".join("ours & paper" for _ in heads) + r" \\")
+    else:  # one column per model: (1) above its label, as esttab prints it
+        numbers, labels = zip(*(str(h).split(" ", 1) for h in grid.columns), strict=True)
+        lines.append(" & " + " & ".join(numbers) + r" \\")
+        lines.append(" & " + " & ".join(latex_escape(h) for h in labels) + r" \\")
+    lines.append(r"\hline")
     for label, row in grid.iterrows():
         lines.append(
             latex_escape(label) + " & " + " & ".join(latex_escape(v) for v in row) + r" \\"
@@ -245,19 +365,39 @@ def render_tables(
     fmt: str = "md",
     tables: Iterable[int] | None = None,
     spec: Spec | None = None,
+    layout: str = "paper",
+    simulated: bool = False,
 ) -> str:
-    """All (or the given) tables in one document, Markdown (``md``) or LaTeX (``tex``)."""
+    """All (or the given) tables in one document, Markdown (``md``) or LaTeX (``tex``).
+
+    ``layout``: ``paper`` (ours beside the published values, :func:`table_grid`) or ``ours`` (one
+    column per model, :func:`ours_grid`). ``simulated``: the estimates come from the demo data;
+    the document opens with :data:`SIMULATED_NOTE`, as the report's banner does."""
     if fmt not in ("md", "tex"):
         raise ValueError("fmt must be 'md' or 'tex'")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
     spec = spec or load_spec()
     published = load_published()
     render = to_markdown if fmt == "md" else to_latex
     parts = []
+    if simulated:
+        parts.append(
+            f"> **{SIMULATED_NOTE}**\n"
+            if fmt == "md"
+            else rf"\noindent\textbf{{{latex_escape(SIMULATED_NOTE)}}}\par" + "\n"
+        )
     for number in tables or spec.table_numbers:
-        grid, notes = table_grid(number, estimates, models, spec=spec, published=published)
+        if layout == "ours":
+            grid, notes = ours_grid(number, estimates, models, spec=spec)
+        else:
+            grid, notes = table_grid(number, estimates, models, spec=spec, published=published)
         kinds = estimates.loc[estimates["table"] == number, "stat_kind"].dropna()
         title = f"Table {number}. {spec.table(number).title}"
-        parts.append(render(grid, title, notes, notes_text(kinds)))
+        notes = [*notes, *choices_note(spec, number)]
+        parts.append(render(grid, title, notes, notes_text(kinds, layout)))
+    numbers = list(tables or spec.table_numbers)
+    parts.append(choices_markdown(spec, numbers) if fmt == "md" else choices_latex(spec, numbers))
     return "\n".join(parts)
 
 
@@ -269,6 +409,8 @@ def write_tables(
     formats: Sequence[str] = ("md", "tex"),
     tables: Iterable[int] | None = None,
     spec: Spec | None = None,
+    layout: str = "paper",
+    simulated: bool = False,
 ) -> list[Path]:
     """Write ``tables.md`` / ``tables.tex`` (the given ``formats``) under ``out_dir``."""
     out = Path(out_dir)
@@ -276,7 +418,15 @@ def write_tables(
     written = []
     for fmt in formats:
         path = out / f"tables.{fmt}"
-        text = render_tables(estimates, models, fmt=fmt, tables=tables, spec=spec)
+        text = render_tables(
+            estimates,
+            models,
+            fmt=fmt,
+            tables=tables,
+            spec=spec,
+            layout=layout,
+            simulated=simulated,
+        )
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
@@ -287,10 +437,9 @@ def results_for_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The estimates and models to lay out: ``source`` is a
     :class:`~estimation.run.RunResult`, a DuckDB connection or a warehouse file (default: the
-    project's), read for the latest run covering each table. A warehouse file that does not exist
-    gives empty frames: the tables then show the published values, with ``—`` for ours."""
-    import duckdb
-
+    project's), read for the latest run covering each table. A warehouse without estimates gives
+    empty frames (the tables then show the published values, with ``—`` for ours); a warehouse
+    file that does not exist is an error."""
     from estimation.results_store import read_results
     from estimation.run import RunResult
 
@@ -299,8 +448,10 @@ def results_for_tables(
     if source is None or isinstance(source, (str, Path)):
         path = Path(source) if source is not None else paths.warehouse_path()
         if not path.exists():
-            return read_results(duckdb.connect(), tables)
-        with duckdb.connect(str(path), read_only=True) as con:
+            raise AggloError(
+                f"no warehouse at {path}", hint="build it first (make build) or pass --warehouse"
+            )
+        with connect_read_only(path) as con:
             return read_results(con, tables)
     return read_results(source, tables)
 
@@ -376,7 +527,7 @@ def build_table(
         number=number,
         title=f"Table {number}. {table.title}",
         grid=grid,
-        notes=notes,
+        notes=[*notes, *choices_note(spec, number)],
         legend=notes_text(kinds),
         full=full,
         status=status,
@@ -456,3 +607,90 @@ def diagnostics_frame(models: pd.DataFrame) -> pd.DataFrame:
     for test in ("ar2", "sargan", "hansen", "hausman"):
         out[f"{test}_rejects"] = out[f"{test}_p"].map(ag.rejects)
     return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------ specification choices
+
+CHOICES_TITLE = "Specification choices"
+CHOICES_INTRO = (
+    "What the paper says (its words, with the line of zhang-agglomeration-innovation.txt), what we "
+    "do and why, for every choice behind the tables; from the choices section of the spec file "
+    "(estimation/specs/paper.yml), like results.spec_choices."
+)
+
+
+def choice_scope(choice: Choice) -> str:
+    """Where a choice applies, for a reader: ``Tables 5, 8; FE; east, central, west``."""
+    label = "Table" if len(choice.tables) == 1 else "Tables"
+    parts = [f"{label} {', '.join(str(t) for t in choice.tables)}"]
+    if choice.estimators is not None:
+        parts.append(", ".join(ESTIMATOR_LABELS.get(e, e) for e in choice.estimators))
+    parts += [", ".join(v) for v in (choice.industries, choice.regions) if v is not None]
+    return "; ".join(parts)
+
+
+def _choices_of(spec: Spec, tables: Iterable[int] | None) -> list[Choice]:
+    numbers = set(spec.table_numbers if tables is None else tables)
+    return [c for c in spec.choices if numbers & set(c.tables)]
+
+
+def choices_note(spec: Spec, number: int) -> list[str]:
+    """The note under a table naming its choices (none when the spec lists none for it)."""
+    topics = [c.topic for c in _choices_of(spec, [number])]
+    if not topics:
+        return []
+    return [f"{CHOICES_TITLE} for this table (each explained there): " + "; ".join(topics) + "."]
+
+
+def choices_rows(spec: Spec, tables: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """One row per choice concerning the given tables (default all): what the report shows."""
+    return [
+        {
+            "id": c.id,
+            "topic": c.topic,
+            "scope": choice_scope(c),
+            "paper": [{"lines": q.lines, "quote": q.quote} for q in c.paper],
+            "ours": c.ours,
+            "why": c.why,
+        }
+        for c in _choices_of(spec, tables)
+    ]
+
+
+def choices_table_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """Rows of :func:`choices_rows` as a Markdown table."""
+    lines = ["| choice | applies to | the paper | ours | why |", "|---|---|---|---|---|"]
+    for r in rows:
+        paper = "<br>".join(f"{q['lines']}: 「{q['quote']}」" for q in r["paper"])
+        cells = [r["topic"], r["scope"], paper, r["ours"], r["why"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def choices_markdown(spec: Spec, tables: Iterable[int] | None = None) -> str:
+    """The choices as a Markdown table under a level-3 heading (empty when there are none)."""
+    rows = choices_rows(spec, tables)
+    if not rows:
+        return ""
+    return f"### {CHOICES_TITLE}\n\n{CHOICES_INTRO}\n\n" + choices_table_markdown(rows)
+
+
+def choices_latex(spec: Spec, tables: Iterable[int] | None = None) -> str:
+    """The choices as a LaTeX description list (the quotes are Chinese: xelatex with xeCJK)."""
+    rows = choices_rows(spec, tables)
+    if not rows:
+        return ""
+    lines = [
+        rf"\subsection*{{{CHOICES_TITLE}}}",
+        latex_escape(CHOICES_INTRO),
+        r"\begin{description}",
+    ]
+    for r in rows:
+        paper = "; ".join(f"{q['lines']}: 「{q['quote']}」" for q in r["paper"])
+        lines.append(
+            rf"\item[{latex_escape(r['topic'])}] ({latex_escape(r['scope'])}) "
+            rf"\emph{{Paper:}} {latex_escape(paper)} \emph{{Ours:}} {latex_escape(r['ours'])} "
+            rf"\emph{{Why:}} {latex_escape(r['why'])}"
+        )
+    lines.append(r"\end{description}")
+    return "\n".join(lines) + "\n"
