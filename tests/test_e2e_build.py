@@ -1,8 +1,8 @@
 """End to end: `agglo build` on the shipped demo data, as `make build` runs it on a fresh clone.
 
 One build into a fresh warehouse (load + dbt build + estimate), then what an analyst would query:
-every demo table and year in `raw`, all eight tables in `results`, the demo ground truth recovered,
-and a second build that changes nothing.
+every demo table and year in `raw`, all eight tables in `results`, the demo's reference estimates
+reproduced, and a second build that changes nothing.
 """
 
 from __future__ import annotations
@@ -87,29 +87,31 @@ def test_knowledge_production_is_skipped_without_real_data(warehouse):
     assert query(warehouse, "SELECT count(*), max(len(tables)) FROM results.runs") == [(1, 8)]
 
 
-def test_demo_ground_truth_is_recovered(warehouse):
-    """Tables 1-2 (3SLS) on the demo panel find the generator's true slopes for T1-T5."""
-    truth = {}
-    with (paths.raw_dir() / "demo" / "_truth" / "parameters.csv").open(encoding="utf-8") as fh:
+def test_demo_reference_estimates_are_reproduced(warehouse):
+    """Tables 1-2 (3SLS) on the loaded demo files reproduce the generator's reference estimates
+    (the same estimator on the exact truth panel, raw/demo/_truth/reference_estimates.csv) for
+    T and T1-T5. Whether that estimator recovers the true slopes is a property of the design,
+    checked across many draws by tests/agglo/test_demo_recovery.py; one draw with noise of the
+    paper's size is not expected to land near the truth."""
+    reference = {}
+    path = paths.raw_dir() / "demo" / "_truth" / "reference_estimates.csv"
+    with path.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            if row["sampling_sd"] and row["term"] != "const" and row["industry"] != "T":
-                truth[(row["equation"], row["industry"], row["term"])] = (
-                    float(row["true_value"]),
-                    float(row["sampling_sd"]),
-                )
-    assert len(truth) == 2 * 5 * 5
+            if row["term"] != "const":  # constants also move with the variables' units
+                reference[(row["equation"], row["industry"], row["term"])] = float(row["estimate"])
+    assert len(reference) == 2 * 6 * 5
     estimates = query(
         warehouse,
-        "SELECT equation, sample_industry, term, coef, std_err FROM results.estimates "
+        "SELECT equation, sample_industry, term, coef FROM results.estimates "
         "WHERE \"table\" IN (1, 2) AND reported AND estimator = '3sls'",
     )
-    found = {(eq, ind, term): (coef, se) for eq, ind, term, coef, se in estimates}
-    misses = []
-    for key, (true, sd) in truth.items():
-        coef, se = found[key]
-        # 4 sampling sds of the generator's own Monte Carlo, plus the yearbook rounding's share
-        if abs(coef - true) > 4 * sd + 0.02:
-            misses.append((key, true, coef, sd))
+    found = {(eq, ind, term): coef for eq, ind, term, coef in estimates}
+    # The only difference is the yearbooks' printed rounding (ln vocal moves by < 0.001 and
+    # ln innov by < 0.004 between the files and the truth); the truth README promises the slopes
+    # within about 0.005 (measured: 0.0006 at most).
+    misses = [
+        (key, want, found[key]) for key, want in reference.items() if abs(found[key] - want) > 0.005
+    ]
     assert not misses
 
 

@@ -189,8 +189,28 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from agglo.demo import generate
 
+    if args.expected_agreement:
+        return _expected_agreement(args)
     written = generate(Path(args.out) if args.out else None, seed=args.seed)
     print(f"wrote {len(written)} demo files")
+    return 0
+
+
+def _expected_agreement(args: argparse.Namespace) -> int:
+    """Score Tables 1–8 on ``--draws`` simulated draws (seeds after ``--seed``): the agreement to
+    expect under the demo's design, stored beside the demo's truth (agglo.report.expected)."""
+    from agglo.demo import draws
+    from agglo.report import expected
+    from estimation.published import load_published
+    from estimation.spec import load_spec
+
+    seeds = range(args.seed + 1, args.seed + 1 + args.draws)
+    per_draw = expected.score_draws(
+        draws.estimate_draws(seeds), load_published(), load_spec().table_numbers
+    )
+    out = Path(args.out) / "_truth" if args.out else None
+    for path in expected.write(per_draw, out):
+        print(f"wrote {path}")
     return 0
 
 
@@ -403,6 +423,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=20061231,
         help="random seed; the default regenerates the committed files byte for byte",
     )
+    p.add_argument(
+        "--expected-agreement",
+        action="store_true",
+        help="instead of the files: estimate Tables 1-8 on --draws simulated draws and store the "
+        "agreement with the paper to expect (raw/demo/_truth/expected_agreement*.csv; minutes)",
+    )
+    p.add_argument("--draws", type=int, default=50, help="draws for --expected-agreement")
     p.set_defaults(func=_cmd_demo_data)
 
     p = sub.add_parser(

@@ -13,6 +13,7 @@ from PIL import Image
 
 from agglo.cli import main
 from agglo.report import agreement as ag
+from agglo.report.expected import load as load_expected
 from estimation.spec import load_spec
 
 pytestmark = pytest.mark.e2e
@@ -59,6 +60,35 @@ def test_every_figure_is_an_image_file(page, report_dir):
         with Image.open(path) as im:
             assert im.size == (int(img.get("width")), int(img.get("height")))
             assert np.asarray(im.convert("L"), dtype=float).std() > 5, f"{path} looks blank"
+
+
+def _summary_row(page, table: str) -> dict[str, str]:
+    """One row of the agreement summary, keyed by column header."""
+    rows = page.get_element_by_id("agreement-summary").findall("tr")
+    heads = [_text(th) for th in rows[0].findall("th")]
+    for row in rows[1:]:
+        cells = [_text(td) for td in row.findall("td")]
+        if cells[0] in (table, f"Table {table}"):
+            return dict(zip(heads, cells, strict=True))
+    raise AssertionError(f"no summary row for table {table}")
+
+
+def test_expected_agreement_beside_observed(page):
+    """On the demo warehouse the summary shows, per table, the stored expectation beside the
+    observed agreement (agglo.report.expected)."""
+    expected = load_expected().set_index("table")
+    for table in [*(str(n) for n in range(1, 9)), "all"]:
+        cells = _summary_row(page, table)
+        row = expected.loc[table]
+        assert cells["same sign expected (demo design)"] == (
+            f"{row['expected_same_sign']:.0%} ± {row['sd_same_sign']:.0%}"
+        )
+        assert cells["same stars expected (demo design)"] == (
+            f"{row['expected_same_stars']:.0%} ± {row['sd_same_stars']:.0%}"
+        )
+    note = _text(page.get_element_by_id("expected-agreement"))
+    assert f"{int(expected['draws'].iloc[0])} simulated draws" in note
+    assert "agglo demo-data --expected-agreement" in note
 
 
 def test_simulated_data_note(page):
@@ -260,5 +290,5 @@ def test_warehouse_without_results(report_warehouse, tmp_path):
     assert main(["report", "--warehouse", str(copy), "--out", str(out)]) == 0
     page = lxml.html.parse(str(out / "index.html")).getroot()
     assert "no estimation results" in _text(page.get_element_by_id("provenance"))
-    summary = page.get_element_by_id("agreement-summary").findall("tr")[-1].findall("td")
-    assert _text(summary[1]) == "0" and int(_text(summary[4])) > 300
+    cells = _summary_row(page, "all")
+    assert cells["coefficients compared"] == "0" and int(cells["not estimated"]) > 300

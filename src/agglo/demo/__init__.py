@@ -31,8 +31,9 @@ Indices: province j (31), year t (2006–2015), industry i (T1–T5). ``ln`` is 
        ln vocal = alpha_it + a1 ln innov + a2 ln size + a3 ln pgdp + a4 ln open + a5 ln infr + e
        ln innov = b0       + b1 ln vocal + b2 ln size + b3 ln pgdp + b4 ln open + b5 ln educ + u
 
-   (e, u) normal, i.i.d. over province-years, correlation 0.3, sd ``model.error_sd(i)``. Solved per
-   observation (reduced form). The location quotient's output-weighted mean is 1 in every
+   (e, u) normal, i.i.d. over province-years, with per-industry sds and correlation calibrated to
+   the paper's Tables 1–2 adjusted R² (:mod:`agglo.demo.calibrate`, ``disturbances.csv``). Solved
+   per observation (reduced form). The location quotient's output-weighted mean is 1 in every
    industry-year by definition, so eq (1)'s intercept cannot be a constant: alpha_it = a0 + tau_it
    is the one value per industry-year that satisfies the identity exactly (tau_it has mean 0 over
    years, sd about 0.005–0.03, no trend; recorded in ``_truth/intercepts.csv``). b0 and a0 are

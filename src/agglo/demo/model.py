@@ -12,7 +12,9 @@ foreign trade in 千美元, the exchange rate in 元/100美元, counts as plain 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -74,11 +76,9 @@ PUBLISHED_MECHANISM = {industry: {**_EQ3[industry], **_EQ4[industry]} for indust
 # excluded instrument, ln educ, enters the innovation equation with b5 = 0.003.
 SLOPE_OVERRIDES = {("agglomeration", "T3", "ln_innov"): 0.300}
 
-# Structural errors e (agglomeration) and u (innovation): equal sd per industry, chosen so that the
-# reduced-form error of ln vocal, (e + a1 u) / (1 - a1 b1), has sd about REDUCED_FORM_ERROR_SD
-# (the system amplifies errors by up to 5x in T2); correlation ERROR_CORR.
-REDUCED_FORM_ERROR_SD = 0.03
-ERROR_CORR = 0.3
+# Structural errors e (agglomeration) and u (innovation): normal, i.i.d. over province-years, with
+# per-industry sds and correlation calibrated to the paper's Tables 1–2 adjusted R² (calibrate.py,
+# disturbances.csv).
 
 # -- design of the exogenous variables ------------------------------------------------------------
 # Common (national) log trends per year. g_open and the industry-specific enterprise-share trends
@@ -91,7 +91,10 @@ COMPRESS = {"pgdp": 0.35, "open": 0.03, "enterprises": 0.6}
 # Each equation has one excluded instrument (ln educ for eq 1, ln infr for eq 2) whose published
 # coefficient is small (b5 = 0.05-0.16, a5 = 0.01-0.12), so their dispersion is widened beyond the
 # real range (sd of the province effect, sd of the yearly deviation, in logs) for identification.
-INSTRUMENT_SD = {"infr": (0.40, 0.15), "educ": (0.18, 0.12)}
+# With structural noise of the paper's size (calibrate.py) they were widened 3x more (from
+# (0.40, 0.15) and (0.18, 0.12)): at the narrower values the slopes' z values were 0.1-0.5 where
+# the paper prints about 2.
+INSTRUMENT_SD = {"infr": (1.2, 0.45), "educ": (0.54, 0.36)}
 
 # Province anchors: rough 2006 magnitudes, used only to give the simulated provinces a familiar
 # ranking and size. population (万人), GDP per capita (元), FIE trade / GDP, industrial enterprises
@@ -153,6 +156,19 @@ def printed(x, decimals: int):
 
 
 @dataclass(frozen=True)
+class Disturbance:
+    """One industry's structural errors: sd of e (eq 1), sd of u (eq 2), their correlation.
+
+    Calibrated to the paper's Tables 1–2 adjusted R² by :mod:`agglo.demo.calibrate`, which writes
+    ``disturbances.csv`` beside this module (read by :func:`disturbances`).
+    """
+
+    sd_e: float
+    sd_u: float
+    corr: float
+
+
+@dataclass(frozen=True)
 class Coefficients:
     """True coefficients of one industry's system (eqs 1–2)."""
 
@@ -194,12 +210,23 @@ def size_trend(industry: str) -> tuple[float, float]:
     return float(g_size), float(g_innov)
 
 
-def error_sd(industry: str) -> float:
-    """sd of each structural error (e and u) of an industry; see REDUCED_FORM_ERROR_SD."""
-    a, b = true_slopes(industry)
-    det = 1.0 - a["ln_innov"] * b["ln_vocal"]
-    a1 = a["ln_innov"]
-    return round(REDUCED_FORM_ERROR_SD * det / np.sqrt(1 + a1**2 + 2 * ERROR_CORR * a1), 4)
+DISTURBANCES_CSV = Path(__file__).with_name("disturbances.csv")
+
+
+@functools.cache
+def load_disturbances() -> dict[str, Disturbance]:
+    """The calibrated disturbances per industry (``disturbances.csv``, see :mod:`.calibrate`)."""
+    frame = pd.read_csv(DISTURBANCES_CSV).set_index("industry")
+    missing = [i for i in INDUSTRIES if i not in frame.index]
+    if missing:
+        raise ValueError(
+            f"{DISTURBANCES_CSV}: no row for {missing}; regenerate it with "
+            "`python -m agglo.demo.calibrate`"
+        )
+    return {
+        i: Disturbance(*(float(frame.loc[i, c]) for c in ("sd_e", "sd_u", "corr")))
+        for i in INDUSTRIES
+    }
 
 
 def size_dispersion_scale(industry: str) -> float:
@@ -231,8 +258,12 @@ class Simulation:
         return self.industry.merge(self.province, on=["province_code", "year"], how="left")
 
 
-def simulate(seed: int = 20061231) -> Simulation:
-    """Draw the demo world. Deterministic in ``seed`` (one NumPy generator, fixed draw order)."""
+def simulate(seed: int = 20061231, *, disturbances: dict | None = None) -> Simulation:
+    """Draw the demo world. Deterministic in ``seed`` (one NumPy generator, fixed draw order).
+
+    ``disturbances`` (industry -> :class:`Disturbance`) replaces the calibrated ones of
+    ``disturbances.csv`` (the calibration simulates without noise).
+    """
     rng = np.random.default_rng(seed)
     rd = refdata()
     codes = list(rd.provinces)
@@ -377,9 +408,14 @@ def simulate(seed: int = 20061231) -> Simulation:
     size = n_ent / enterprises[:, :, None]
 
     # -- step 3: the structural system, solved per observation ----------------------------------
-    corr = np.array([[1.0, ERROR_CORR], [ERROR_CORR, 1.0]])
-    std_errors = rng.multivariate_normal([0.0, 0.0], corr, size=(nj, nt, ni))
-    errors = std_errors * np.array([error_sd(i) for i in INDUSTRIES])[None, None, :, None]
+    sds = disturbances if disturbances is not None else load_disturbances()
+    errors = np.zeros((nj, nt, ni, 2))
+    for k, ind in enumerate(INDUSTRIES):
+        d = sds[ind]
+        cov = np.array(
+            [[d.sd_e**2, d.corr * d.sd_e * d.sd_u], [d.corr * d.sd_e * d.sd_u, d.sd_u**2]]
+        )
+        errors[:, :, k] = rng.multivariate_normal([0.0, 0.0], cov, size=(nj, nt))
     regs = {
         "ln_pgdp": np.log(pgdp),
         "ln_open": np.log(open_),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from agglo.demo import model, tables, truth
+from agglo.demo import calibrate, model, tables, truth
 
 FORMATS = {"xlsx": "xlsx (openpyxl)", "xls": "xls (BIFF8, xlwt)", "csv": "csv"}
 
@@ -120,6 +120,7 @@ province-industry-years they exceed gross output.
 
 def truth_readme(sim: model.Simulation, params: pd.DataFrame) -> str:
     p = params.set_index(["equation", "industry", "term"])
+    dist = model.load_disturbances()
     lines = []
     for ind in model.INDUSTRIES:
         c = sim.coefficients[ind]
@@ -139,7 +140,7 @@ def truth_readme(sim: model.Simulation, params: pd.DataFrame) -> str:
         )
         lines.append(
             f"| {ind} | {a1_text} | {_fmt(c.b['ln_vocal'])} | {_fmt(c.determinant)} | "
-            f"{_fmt(c.a['const'])} | {_fmt(c.b['const'])} | {model.error_sd(ind):.4f} | "
+            f"{_fmt(c.a['const'])} | {_fmt(c.b['const'])} | {dist[ind].sd_e:.4f}, {dist[ind].sd_u:.4f} | "
             f"{_fmt(a_sd, 3)} | {_fmt(b_sd, 3)} |"
         )
     coef_rows = "\n".join(lines)
@@ -164,6 +165,7 @@ are not loaded by `agglo load`.
 | `panel.csv` | one row per province × year × industry (T, T1–T5): model variables in levels (`vocal, innov, size, pgdp, open, infr, educ, deve, know, tech, dim`), the yearbook quantities they are computed from (exact, before printing), the structural errors `e_agglomeration, u_innovation` |
 | `province_year.csv` | every province-level quantity the tables print (printed precision) |
 | `reference_estimates.csv` | eqs (1)–(2) estimated on `panel.csv` with the paper's specification (below) |
+| `expected_agreement.csv`, `expected_agreement_draws.csv` | the agreement with the paper's signs and stars to expect under this design: Tables 1–8 estimated on 50 other draws (seeds {sim.seed + 1}–{sim.seed + 50}) and scored as the report scores the observed; per table mean and sd over draws, and per draw the counts. Written by `agglo demo-data --expected-agreement`, not by `agglo demo-data` (it takes minutes); rerun it when the generator, the spec or the scoring changes |
 
 Computed numbers are printed with 10 significant digits (`%.10g`). Their last digit may differ on
 another machine (CPU, BLAS kernel), so compare them numerically (relative 1e-8), never as text.
@@ -195,8 +197,8 @@ patents owned by industry i.
        ln vocal = alpha_it + a1 ln innov + a2 ln size + a3 ln pgdp + a4 ln open + a5 ln infr + e
        ln innov = b0       + b1 ln vocal + b2 ln size + b3 ln pgdp + b4 ln open + b5 ln educ + u
 
-   (e, u) ~ N(0, Σ_i), i.i.d. over provinces and years, corr {model.ERROR_CORR}, equal sds chosen so
-   that the reduced-form error of ln vocal has sd {model.REDUCED_FORM_ERROR_SD}. Solved per
+   (e, u) ~ N(0, Σ_i), i.i.d. over provinces and years, with per-industry sds and correlation
+   calibrated to the paper's fit (below, "Calibration of the noise"). Solved per
    observation: ln vocal = (A + a1 B) / (1 − a1 b1), ln innov = (B + b1 A) / (1 − a1 b1).
 3. **The LQ identity.** Σ_j (q_jt / Q_t) LQ_ijt = 1 holds by definition in every industry-year, so
    the eq (1) intercept cannot be one constant: alpha_it = a0 + tau_it is the unique value that makes
@@ -220,7 +222,7 @@ calibrated (national new-product sales / GDP of T1–T5 ≈
 published ones; they hold for the units above (a variable measured in other units, x' = k·x, moves the
 constant by −coef·ln k).
 
-| industry | a1 (ln innov → ln vocal) | b1 (ln vocal → ln innov) | 1 − a1 b1 | a0 | b0 | error sd | sampling sd of â1 | sampling sd of b̂1 |
+| industry | a1 (ln innov → ln vocal) | b1 (ln vocal → ln innov) | 1 − a1 b1 | a0 | b0 | error sds (e, u) | sampling sd of â1 | sampling sd of b̂1 |
 |---|---|---|---|---|---|---|---|---|
 {coef_rows}
 
@@ -237,12 +239,15 @@ Intercept shifts tau_it (eq 1), and the enterprise-share trends that keep them t
 |---|---|---|---|
 {trend_rows}
 
+{calibration_section(sim)}
+
 ## What estimation should recover
 
 * **Tables 1–2 (eqs 1–2 by 3SLS, per industry T1–T5).** Each equation is exactly identified (one
   excluded instrument: ln educ for eq 1, ln infr for eq 2), so 3SLS = 2SLS. The slopes are
   estimated consistently; the true values are `true_value` in `parameters.csv`, within about
-  2 × `sampling_sd`. The paper's single constant estimates a0 with the small omitted tau_it in the
+  2 × `sampling_sd`, and their 95 % confidence intervals cover the truth in about 95 % of
+  simulated draws (tests/agglo/test_demo_recovery.py checks it). The paper's single constant estimates a0 with the small omitted tau_it in the
   error; adding industry-specific year dummies to eq (1) makes the specification exact.
   `reference_estimates.csv` is that estimator (2SLS, one constant, instruments: constant, ln size,
   ln pgdp, ln open, ln infr, ln educ) on the exact values of `panel.csv`: the pipeline run on the
@@ -250,8 +255,8 @@ Intercept shifts tau_it (eq 1), and the enterprise-share trends that keep them t
   constants also move with the units chosen for the variables).
 * **Weak identification, by construction of the published numbers:** T3's eq (1) is practically
   unidentified (its only excluded instrument, ln educ, enters eq 2 with b5 = 0.003): its a-estimates
-  are noise. T1's eq (1) (b5 = 0.112 against large reduced-form noise) and T5's eq (2) (a5 = 0.013)
-  are less precise than the rest (see `sampling_sd`).
+  are noise, with heavy tails (a near-zero first stage). T1's eq (1) (b5 = 0.112) and T5's eq (2)
+  (a5 = 0.013) are less precise than the rest (see `sampling_sd`).
 * **T (all high-tech)** is the sum of T1–T5 and follows no structural equation: estimates for T
   (Tables 1–8 columns T, and the regional Tables 3, 4, 5, 8, which use T) have no true value;
   `reference_estimates.csv` gives the 2SLS values on this panel for comparison.
@@ -261,3 +266,76 @@ Intercept shifts tau_it (eq 1), and the enterprise-share trends that keep them t
   main effects are biased away from a1 / b1 and the interactions need not be exactly 0 in a sample.
 * **Dynamic system GMM:** the lagged dependent variable has true coefficient 0.
 """
+
+
+def calibration_section(sim: model.Simulation) -> str:
+    """What the noise was calibrated to, and what it achieves (population and on this panel)."""
+
+    frame = pd.read_csv(model.DISTURBANCES_CSV).set_index("industry")
+    panel = sim.panel()
+    pub = calibrate.load_published()
+    rows, within = [], 0
+    for ind in model.INDUSTRIES:
+        fits = truth.two_sls(panel, ind)
+        for eq, table, n in (("agglomeration", 2, 1), ("innovation", 1, 2)):
+            est, se = fits[eq]
+            achieved = truth.adjusted_r2(panel, ind, eq, est)
+            target = frame.loc[ind, f"target_adj_r2_eq{n}"]
+            within += abs(achieved - target) <= 0.1
+            printed = pub[
+                (pub["table"] == table) & (pub["column_id"] == f"3sls_{ind}_national")
+            ].set_index("term")["stat"]
+            slopes = [t for t in est if t != "const"]
+            ours_z = np.median([abs(est[t] / se[t]) for t in slopes])
+            paper_z = np.median([abs(float(printed[t])) for t in slopes])
+            rows.append(
+                f"| {ind} | eq ({n}), Table {table} | {target:.3f} | "
+                f"{frame.loc[ind, f'population_adj_r2_eq{n}']:.3f} | {achieved:.3f} | "
+                f"{ours_z:.2f} | {paper_z:.2f} |"
+            )
+    params = "\n".join(
+        f"| {i} | {r['sd_e']:.4f} | {r['sd_u']:.4f} | {r['corr']:+.4f} |"
+        for i, r in frame.iterrows()
+    )
+    table = "\n".join(rows)
+    return f"""### Calibration of the noise
+
+What was matched, to what: the structural errors (sd of e, sd of u, their correlation, per
+industry) are chosen so that each equation's **population adjusted R²** (at the true coefficients,
+310 observations, 6 parameters) is as close as possible to the **adjusted R² the paper prints** for
+that column of Tables 1–2. `python -m agglo.demo.calibrate` does it (closed form in the three
+parameters, given the variance of the exogenous part of ln vocal and ln innov, averaged over
+{len(calibrate.CALIBRATION_DRAWS)} panels drawn without errors) and writes
+`src/agglo/demo/disturbances.csv`; `agglo demo-data` then draws with those values. Bounds: |corr|
+≤ {calibrate.CORR_BOUND}, reduced-form error sd of ln vocal ≤ {calibrate.RF_SD_BOUND["vocal"]} (LQs
+within e^±1 for two sds) and of ln innov ≤ {calibrate.RF_SD_BOUND["innov"]}.
+
+Why some targets are out of reach: the published slopes give 1 − a1 b1 = 0.20–0.27 for T2–T4, so
+the errors enter ln vocal and ln innov amplified 4–5 × and are mostly "explained" by the other
+endogenous regressor; a low R² would need e and u almost perfectly negatively correlated. The
+calibration stops at the bounds instead.
+
+No province effects: with 20 % / 50 % / 90 % of the error variance in province effects (90 % is
+what the paper's fixed-effects fit of Tables 6–7 would ask for), the homoskedastic 3SLS intervals
+of Tables 1–2 cover the true slopes only 88 % / 75 % / 68 % of the time (95 % without), because
+the instruments vary mostly between provinces; see `agglo.demo.calibrate`. The FE tables therefore
+fit less well than the paper's.
+
+With noise of the paper's size the excluded instruments (road area per capita, student–teacher
+ratio; published slopes a5, b5 = 0.01–0.16) identify eqs (1)–(2) only weakly, so their dispersion
+was widened 3 × further (step 1: log sds (0.40, 0.15) → {model.INSTRUMENT_SD["infr"]} and
+(0.18, 0.12) → {model.INSTRUMENT_SD["educ"]}); with the narrower values the slopes' z values were
+0.1–0.5 where the paper prints about 2.
+
+| industry | sd e | sd u | corr(e, u) |
+|---|---|---|---|
+{params}
+
+Achieved: "population" is the calibrated value; "this panel" is the 2SLS fit of
+`reference_estimates.csv` on this draw (sampling noise included: weakly identified equations can
+move far from the population value). {within} of {len(rows)} equations are within ±0.1 of the
+paper on this panel. Median |z| of the five slopes, ours on this panel vs the paper's:
+
+| industry | equation | paper adj R² | population adj R² | this panel adj R² | median \\|z\\| ours | median \\|z\\| paper |
+|---|---|---|---|---|---|---|
+{table}"""

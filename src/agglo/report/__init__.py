@@ -49,6 +49,7 @@ def build_report(
 ) -> ReportFiles:
     """Build the report from ``warehouse`` (default: the project's) into ``out``."""
     from agglo.report import data as data_mod
+    from agglo.report import expected as expected_mod
     from agglo.report import figures, html, markdown
     from agglo.report import tables as tables_mod
     from agglo.report.agreement import agreement_frame, summarise
@@ -111,7 +112,11 @@ def build_report(
         "dq_warnings": int(data.loads["dq_warnings"].sum()),
         "n_fits": len(reported),
         "n_failed": int((reported["status"] != "ok").sum()) if len(reported) else 0,
-        "summary": summarise(agreements, spec.table_numbers).to_dict("records"),
+        "summary": expected_mod.with_expected(
+            summarise(agreements, spec.table_numbers),
+            expected_mod.load() if data.simulated else None,
+        ).to_dict("records"),
+        "expected_command": expected_mod.COMMAND,
         "loads": data.loads.to_dict("records"),
         "failed_checks": data.failed_checks.to_dict("records"),
         "coverage": coverage,
