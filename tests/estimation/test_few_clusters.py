@@ -15,7 +15,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from estimation.errors import SpecError
-from estimation.panel import wild_cluster_bootstrap
+from estimation.panel import wild_bootstrap_class, wild_cluster_bootstrap
 from estimation.run import estimate
 from estimation.spec import DEFAULT_SPEC, load_spec, parse_spec
 
@@ -26,7 +26,8 @@ REFERENCES = Path(__file__).parent / "references"
 def test_wildboottest_reproduces_fwildclusterboot_enumeration():
     """WCR11, Rademacher weights, 5 clusters: all 32 sign patterns are enumerated, so the bootstrap
     t statistics are deterministic and must equal R fwildclusterboot's (printed to 15 significant
-    digits; |t| < 3.5, so 1e-12 absolute is within the printing)."""
+    digits; |t| < 3.5, so 1e-12 absolute is within the printing), both with the package's numba
+    kernel and with our vectorised denominators (:func:`estimation.panel.wild_bootstrap_class`)."""
     from wildboottest.wildboottest import WildboottestCL
 
     # the wildboottest repository's generator of its data/test_df.csv (see references/README.md):
@@ -42,15 +43,45 @@ def test_wildboottest_reproduces_fwildclusterboot_enumeration():
     assert x[0, 1] == pytest.approx(-0.4037156320778326, abs=1e-15)  # its first row
     assert y[0] == pytest.approx(1.7683429463247458, abs=1e-14)
 
-    boot = WildboottestCL(X=x, Y=y, cluster=cluster, R=np.array([0, 1, 0]), B=99999, seed=1)
-    boot.get_scores(bootstrap_type="11", impose_null=True, adj=False, cluster_adj=False)
-    boot.get_weights(weights_type="rademacher")
-    boot.get_numer()
-    boot.get_denom()
-    boot.get_tboot()
     reference = pd.read_csv(REFERENCES / "wildboottest_fwildclusterboot.csv")["wcr11_t_boot"]
-    assert boot.B == len(reference) == 32
-    assert_allclose(np.sort(boot.t_boot), np.sort(reference.to_numpy()), rtol=0, atol=1e-12)
+    for boot_class in (WildboottestCL, wild_bootstrap_class()):
+        boot = boot_class(X=x, Y=y, cluster=cluster, R=np.array([0, 1, 0]), B=99999, seed=1)
+        boot.get_scores(bootstrap_type="11", impose_null=True, adj=False, cluster_adj=False)
+        boot.get_weights(weights_type="rademacher")
+        boot.get_numer()
+        boot.get_denom()
+        boot.get_tboot()
+        assert boot.B == len(reference) == 32
+        assert_allclose(np.sort(boot.t_boot), np.sort(reference.to_numpy()), rtol=0, atol=1e-12)
+
+
+def test_vectorised_denominators_equal_the_package_kernel_with_drawn_weights():
+    """Webb weights, 11 clusters, 999 draws (drawn, not enumerated): the p-values of the
+    package's numba kernel and of our matrix product agree (the same draws; the statistics differ
+    only by summation order, ~1e-15 relative, far from the ties a p-value would count)."""
+    from wildboottest.wildboottest import WildboottestCL
+
+    data = _clustered_panel(5, groups=11)
+    x = data[["x1", "x2", "const"]].to_numpy()
+    cluster = data.index.get_level_values(0).to_numpy()
+    t_boot = []
+    for boot_class in (WildboottestCL, wild_bootstrap_class()):
+        boot = boot_class(
+            X=x,
+            Y=data["out"].to_numpy(),
+            cluster=cluster,
+            R=np.array([0, 1.0, 0]),
+            B=999,
+            seed=7,
+            parallel=False,
+        )
+        boot.get_scores(bootstrap_type="11", impose_null=True, adj=True, cluster_adj=True)
+        boot.get_weights(weights_type="webb")
+        boot.get_numer()
+        boot.get_denom()
+        boot.get_tboot()
+        t_boot.append(boot.t_boot)
+    assert_allclose(t_boot[1], t_boot[0], rtol=1e-10)
 
 
 def _clustered_panel(seed: int, groups: int = 8, years: int = 12) -> pd.DataFrame:
