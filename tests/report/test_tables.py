@@ -217,3 +217,23 @@ def test_choices_of_some_tables_only(run):
     doc = render_tables(run.estimates, run.models, fmt="md", tables=[1])
     appendix = doc.split("### Specification choices", 1)[1]
     assert "3SLS instruments" in appendix and "few clusters" not in appendix
+
+
+def test_notes_state_the_basis_of_each_columns_stars(run):
+    """Table 5 mixes FE columns with few provinces (bootstrap p-values for every FE column) and
+    SYS-GMM ones (normal z): the notes name each basis once, with the columns resting on it, from
+    results.models.inference."""
+    _, notes = table_grid(5, run.estimates, run.models)
+    (basis,) = [n for n in notes if n.startswith("Stars rest on")]
+    inference = run.models.loc[run.models["table"] == 5, "inference"]
+    fe = inference[inference.str.contains("wild cluster bootstrap")]
+    assert len(fe) == 4  # national, east, central, west: one basis for the table's FE stars
+    assert basis.count("wild cluster bootstrap") == 1
+    assert basis.count("p: normal (z)") == 2  # two-step national, one-step regional GMM
+    assert re.search(
+        r"FE national \(G = 31\), FE east \(G = 11\), FE central \(G = 8\), "
+        r"FE west \(G = 12\): clustered",
+        basis,
+    )
+    md = render_tables(run.estimates, run.models, fmt="md", tables=[5])
+    assert "Stars rest on" in md and "wild cluster bootstrap" in md

@@ -30,6 +30,7 @@ ours − paper; :func:`write_table_files` writes it as ``table_N.csv`` and the p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,7 @@ def table_grid(
 
     columns: dict[tuple[str, str], list[str]] = {}
     notes: list[str] = []
+    basis: dict[str, pd.Series | None] = {}
     caveats = PaperCaveats()
     for c in table.columns:
         sample = c.sample_industry if len(regions) == 1 else c.sample_region
@@ -161,8 +163,10 @@ def table_grid(
         if m is not None:
             for w in m["warnings"] if m["warnings"] is not None else []:
                 notes.append(f"{head}: {w}")
+        basis[head] = m
     grid = pd.DataFrame(columns, index=labels)
     grid.columns = pd.MultiIndex.from_tuples(list(columns))
+    notes += stars_basis_note(basis)
     diagnostics = [label for key, label in DIAGNOSTIC_ROWS if key not in ("adj_r2", "nobs")]
     empty = [lab for lab in diagnostics if (grid.loc[lab] == "").all()]
     return grid.drop(index=empty), notes + caveats.notes()
@@ -206,6 +210,25 @@ OURS_STAT_ROWS = [
 ]
 
 
+def stars_basis_note(models: dict[str, pd.Series | None]) -> list[str]:
+    """One note saying what the stars of each column rest on (``results.models.inference``:
+    covariance, reference distribution or bootstrap), the columns sharing a basis named together
+    with their clusters, so a reader sees whether a table's stars rest on one basis."""
+    by_basis: dict[str, list[str]] = {}
+    for head, m in models.items():
+        inference = None if m is None else m.get("inference")
+        if not isinstance(inference, str) or not inference:
+            continue
+        # "…; p: t(30), 31 clusters" or "…, 11 clusters (why)": the count is the column's own
+        found = re.search(r", (\d+) clusters\b.*$", inference)
+        basis = inference[: found.start()] if found else inference
+        by_basis.setdefault(basis, []).append(f"{head} (G = {found[1]})" if found else head)
+    if not by_basis:
+        return []
+    parts = [f"{', '.join(heads)}: {basis}" for basis, heads in by_basis.items()]
+    return ["Stars rest on — " + "; ".join(parts)]
+
+
 def ours_grid(
     number: int, estimates: pd.DataFrame, models: pd.DataFrame, *, spec: Spec | None = None
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -222,6 +245,7 @@ def ours_grid(
     labels += [label for _, label in OURS_STAT_ROWS]
     columns: dict[str, list[str]] = {}
     notes: list[str] = []
+    basis: dict[str, pd.Series | None] = {}
     for i, c in enumerate(table.columns, start=1):
         sample = c.sample_industry if len(regions) == 1 else c.sample_region
         head = f"{ESTIMATOR_LABELS[c.estimator]} {sample}"
@@ -243,6 +267,8 @@ def ours_grid(
             notes += [
                 f"({i}) {head}: {w}" for w in (m["warnings"] if m["warnings"] is not None else [])
             ]
+        basis[f"({i}) {head}"] = m
+    notes += stars_basis_note(basis)
     grid = pd.DataFrame(columns, index=labels)
     optional = [label for key, label in OURS_STAT_ROWS if key != "nobs"]
     return grid.drop(index=[lab for lab in optional if (grid.loc[lab] == "").all()]), notes
