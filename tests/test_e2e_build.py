@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 
-import duckdb
 import pytest
+from db_support import query
 
 from agglo import paths
 from agglo.cli import main
@@ -26,14 +26,6 @@ def warehouse(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "agglo.duckdb"
     assert main(["build", "--quiet", "--warehouse", str(path)]) == 0
     return path
-
-
-def query(path, sql, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def demo_tables() -> list[str]:

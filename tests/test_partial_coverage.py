@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
+from db_support import query
 
 from agglo.cli import main
 
@@ -21,14 +21,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 REAL = "st-yearbook/hightech-operation/2018.xls"
 # a few real downloads: two editions of the table with one column per year, and one other table
 FOLDER = [REAL, "st-yearbook/rd-intensity/2019.xls", "st-yearbook/rd-intensity/2021.xls"]
-
-
-def query(path, sql, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_one_real_file_in_the_demo_warehouse_builds_green(tmp_path, yearbooks_dir, capsys):
