@@ -233,6 +233,27 @@ def _as_list(value: str | Sequence[str] | None, what: str) -> list[str]:
     return out
 
 
+def too_many_instruments(n_inst: int, n_groups: int, *, two_step: bool, collapsed: bool) -> str:
+    """The note for more instrument columns than groups, in the reader's terms: what it does to
+    this fit (one- or two-step) and the remedy left (collapsing only when not done already)."""
+    what = (
+        "the two-step weight matrix is singular (a generalized inverse is used), "
+        if two_step
+        else ""
+    )
+    remedy = (
+        "use fewer lags as instruments (xtabond2's `laglimits`) or instrument fewer variables "
+        "GMM-style: the instruments are already collapsed"
+        if collapsed
+        else "collapse the instrument matrix, as xtabond2's `collapse` option does, or use fewer "
+        "lags as instruments (xtabond2's `laglimits`)"
+    )
+    return (
+        f"{n_inst} instruments exceed the {n_groups} groups: {what}Hansen's J (a sum over groups) "
+        f"is weakened and the estimates lean towards OLS (Roodman 2009); {remedy}"
+    )
+
+
 class DynamicPanelGMM:
     r"""Arellano–Bond difference GMM and Blundell–Bond system GMM for dynamic panels.
 
@@ -553,20 +574,15 @@ class DynamicPanelGMM:
                 f"Under-identified: {n_inst} instrument column(s) for {k} regressors "
                 f"({', '.join(reg_names)}). Add instruments or lags."
             )
+        two_step, robust = options.iter_limit == 2, options.cov_type == "robust"
         warn_list: list[str] = list(notes)
         if n_inst > n_groups:
-            msg = (
-                f"{n_inst} instruments exceed the {n_groups} groups: the two-step weight matrix is "
-                "singular (a generalized inverse is used) and Hansen's J is weakened; collapse the "
-                "instrument matrix, as xtabond2's `collapse` option does, or use fewer lags as "
-                "instruments (xtabond2's `laglimits`)"
-            )
+            msg = too_many_instruments(n_inst, n_groups, two_step=two_step, collapsed=self.collapse)
             _warnings.warn(msg, InstrumentCountWarning, stacklevel=2)
             warn_list.append(msg)
 
         H = one_step_kernel(rows, options.h)
         P = entity_sum_operator(rows, grid.n_entities)
-        two_step, robust = options.iter_limit == 2, options.cov_type == "robust"
         core = estimate(y, X, Z, H, P, rows, reg_names, two_step, robust)
 
         obs_per_group = np.bincount(rows.group[: rows.n_diff], minlength=grid.n_entities)

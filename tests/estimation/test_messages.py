@@ -79,3 +79,22 @@ def test_messages_under_a_table_have_no_python_spelling(case, build, spec, expec
     text = fit_message(build(), **spec)
     assert expected in text, text
     assert not PYTHON_SPELLING.search(text), f"{case}: {text}"
+
+
+def test_too_many_collapsed_instruments_in_one_step_name_the_remedy_left():
+    """Collapsed already and one-step (the regional columns): no advice to collapse, no word of a
+    two-step weight matrix the fit does not use."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InstrumentCountWarning)
+        res = DynamicPanelGMM(
+            panel(6, 9),
+            dependent="y",
+            lags=1,
+            exog=["x"],
+            gmm_instruments={"y": (2, None), "x": (1, None)},
+            collapse=True,
+        ).fit(iter_limit=1)
+    (text,) = [w for w in res.warnings if "instruments exceed the 6 groups" in w]
+    assert "already collapsed" in text and "laglimits" in text
+    assert "collapse the instrument matrix" not in text
+    assert "two-step" not in text
