@@ -165,7 +165,10 @@ def validate_many(items: list[GateInput], rd: RefData | None = None) -> list[Gat
             for i in (res.result or {}).get("unexpected_index_list") or []:
                 unexpected.setdefault(keys[name][i], []).append(i)
             counts = _counts(e, frames[name], keys[name])
-            outcome[e.key] = (res.expectation_config.to_json_dict(), unexpected, counts, error)
+            # GE numbers each expectation of a run with a random id: meaningless once stored, and
+            # it would make the same file's results differ between two loads
+            config = {k: v for k, v in res.expectation_config.to_json_dict().items() if k != "id"}
+            outcome[e.key] = (config, unexpected, counts, error)
     rank = {e.key: i for i, e in enumerate(EXPECTATIONS)}
     seconds = (time.perf_counter() - started) / len(items)
     reports = []
