@@ -78,6 +78,13 @@ def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _first_rows(frame: pd.DataFrame) -> dict[int, int]:
+    if "file" not in frame or frame.empty:
+        return {}
+    firsts = frame["file"].drop_duplicates()
+    return {int(number): int(row) for row, number in firsts.items()}
+
+
 def _values(frame: pd.DataFrame, e: Expectation, index: list) -> list:
     if not index:
         return []
@@ -106,9 +113,14 @@ def _counts(e: Expectation, frame: pd.DataFrame, keys: list) -> tuple[Counter, C
     return n, m
 
 
-def _file_result(e: Expectation, frame: pd.DataFrame, n: int, missing: int, index: list) -> dict:
-    """GE's COMPLETE result of the expectation, restricted to one file's rows."""
+def _file_result(
+    e: Expectation, frame: pd.DataFrame, n: int, missing: int, index: list, first: int
+) -> dict:
+    """GE's COMPLETE result of the expectation, restricted to one file's rows; ``index`` holds
+    rows of the stacked ``frame``, reported from the file's first row ``first`` on (so a file's
+    result does not depend on which files were loaded with it)."""
     k, nonmissing = len(index), n - missing
+    own = [i - first for i in index]
     values = _values(frame, e, index)
     counts = Counter(str(v) for v in values)
     first = {}
@@ -127,9 +139,9 @@ def _file_result(e: Expectation, frame: pd.DataFrame, n: int, missing: int, inde
         "partial_unexpected_counts": [
             {"value": first[v], "count": c} for v, c in counts.most_common(PARTIAL)
         ],
-        "partial_unexpected_index_list": index[:PARTIAL],
+        "partial_unexpected_index_list": own[:PARTIAL],
         "unexpected_list": values,
-        "unexpected_index_list": index,
+        "unexpected_index_list": own,
     }
 
 
@@ -151,6 +163,8 @@ def validate_many(items: list[GateInput], rd: RefData | None = None) -> list[Gat
     frames = {name: _stack(p) for name, p in parts.items()}
     _, _, _, batches = gx_context()
     keys = {name: _group_keys(f) for name, f in frames.items()}
+    # each file's rows are contiguous in the stacked frames: file number -> its first row
+    firsts = {name: _first_rows(f) for name, f in frames.items()}
     outcome = {}  # expectation key -> (config, {file key: unexpected rows}, counts, exception)
     for name, suite in gate_suites().items():
         batch = batches[name].get_batch(batch_parameters={"dataframe": frames[name]})
@@ -179,7 +193,7 @@ def validate_many(items: list[GateInput], rd: RefData | None = None) -> list[Gat
             config, unexpected, (n, m), error = outcome[p.key]
             key = (number, p.indicator) if p.indicator else number
             index = unexpected.get(key, [])
-            result = _file_result(e, frame, n[key], m[key], index)
+            result = _file_result(e, frame, n[key], m[key], index, firsts[p.frame].get(number, 0))
             label = p.label
             if p.check in ("plausible_range", "total_range") and index:
                 names = sorted({str(frame.loc[i, "indicator"]) for i in index})

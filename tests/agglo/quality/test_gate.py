@@ -307,3 +307,27 @@ def test_later_files_are_not_judged_against_a_rejected_one(tmp_path, yearbooks_d
     # agglo check gives the same verdicts
     reports = pipeline.check_files([bad, good], load_catalog())
     assert [r.ok for r in reports] == [False, True]
+
+
+def test_a_files_results_do_not_depend_on_the_files_validated_with_it(tmp_path, yearbooks_dir):
+    """One GE run judges every file of a load on stacked frames; what is stored of a file (its
+    checks, offending rows and GE's result, row indices included) is the same whether it was
+    validated alone or after other files."""
+    from agglo.ingest.parsed import parse_path
+    from agglo.quality.validate import GateInput, validate_many
+
+    catalog = load_catalog()
+    rows = op_rows(yearbooks_dir)
+    rows[12][3] = "12.3*"
+    for title in rows[:2]:
+        title[0] = title[0].replace("2015", "2011")
+    bad = write_rows(tmp_path / "hightech-operation" / "2011.csv", rows)
+    others = [yearbooks_dir / OPERATION / "2015.xls", *real_files(yearbooks_dir)[:3]]
+
+    def stored(paths):
+        reports = validate_many([GateInput(parse_path(p, catalog)) for p in paths])
+        return [json.dumps(r.details(), sort_keys=True) for r in reports[-1].results]
+
+    alone, after_others = stored([bad]), stored([*others, bad])
+    assert alone == after_others
+    assert any('"unexpected_index_list": [' in d and '"unexpected_count": 1' in d for d in alone)
