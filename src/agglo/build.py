@@ -124,6 +124,13 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def dbt_target_dir() -> Path:
+    """Where dbt writes run_results.json: ``$DBT_TARGET_PATH`` (relative to the project, as dbt
+    reads it) or the project's ``target/``."""
+    project = paths.repo_root() / "dbt_project"
+    return project / os.environ.get("DBT_TARGET_PATH", "target")
+
+
 def run_dbt(command: str, warehouse: Path, *extra: str) -> None:
     """Run a dbt command against ``warehouse``; raise with dbt's own report when it fails."""
     project = paths.repo_root() / "dbt_project"
@@ -375,7 +382,7 @@ def failed_build_error(
     loaded, which tests failed and which files their rows come from."""
     import duckdb
 
-    target = paths.repo_root() / "dbt_project" / "target"
+    target = dbt_target_dir()
     lines = [exc.message, f"load: {load.summary()}"]
     try:
         kept = evidence.keep(
