@@ -113,15 +113,16 @@ def test_bootstrap_on_the_within_data_equals_the_dummy_model():
     dummies.index = data.index
     design = pd.concat([data[["x1", "x2"]], dummies], axis=1)
     clusters = data.index.get_level_values(0).to_numpy()
-    direct = wildboottest(
-        sm.OLS(data["out"].to_numpy(), design),
-        B=999,
-        cluster=clusters,
-        weights_type="rademacher",
-        seed=1,
-        parallel=False,
-        show=False,
-    )["p-value"]
+    with pytest.warns(UserWarning, match="full_enumeration"):  # 2^8 < 999: all patterns
+        direct = wildboottest(
+            sm.OLS(data["out"].to_numpy(), design),
+            B=999,
+            cluster=clusters,
+            weights_type="rademacher",
+            seed=1,
+            parallel=False,
+            show=False,
+        )["p-value"]
     # each p-value is a share of the same 256 sign patterns, counted with |t*| > |t|; the patterns
     # all +1 and all −1 reproduce the actual statistic (t* = t), a tie that rounding decides either
     # way in either route: they may differ by those 2 patterns, no more
