@@ -50,6 +50,7 @@ from agglo.ingest.catalog import Catalog
 from agglo.ingest.parse import RECORD_COLUMNS as PARSED_COLUMNS
 from agglo.quality import GateReport
 from agglo.quality.frames import NEIGHBOUR_COLUMNS, half_unit
+from agglo.quality.rules import table_rules
 
 # raw.records holds the parser's tidy records (the contract) plus the file's content hash.
 _NOT_VARCHAR = {
@@ -108,6 +109,14 @@ CREATE TABLE IF NOT EXISTS raw.catalog_national_total_coverage (
     table_id VARCHAR NOT NULL,
     out_of_scope_code VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS raw.catalog_printed_gaps (
+    table_id VARCHAR NOT NULL,
+    data_year INTEGER NOT NULL,
+    industry_code VARCHAR,
+    indicator VARCHAR NOT NULL,
+    aggregate_code VARCHAR NOT NULL,
+    gap DOUBLE NOT NULL
+);
 CREATE TABLE IF NOT EXISTS raw.load_rejections (
     file_path VARCHAR NOT NULL,
     file_hash VARCHAR,
@@ -135,8 +144,14 @@ LOAD_LOG_COLUMNS = [
 
 
 def publish_catalog(con, catalog: Catalog) -> None:
-    """Write the catalog's table rules that dbt needs (row identities, what a printed 全国 covers)
-    into ``raw.catalog_*``: dbt reads them there, so the catalog YAML stays their one home."""
+    """Write the table rules that dbt needs (row identities, what a printed 全国 covers, the totals
+    a yearbook really prints off its provinces) into ``raw.catalog_*``: dbt reads them there, so
+    the catalog and expectations YAML stay their one home."""
+    gaps = [
+        (t.table_id, year, industry, indicator, total, gap)
+        for t in catalog
+        for (year, industry, indicator, total), gap in table_rules(t).printed_gaps.items()
+    ]
     identities = [
         (t.table_id, f"{i.total} = {' + '.join(i.parts)}", i.total, part)
         for t in catalog
@@ -148,6 +163,9 @@ def publish_catalog(con, catalog: Catalog) -> None:
     try:
         con.execute("DELETE FROM raw.catalog_identities")
         con.execute("DELETE FROM raw.catalog_national_total_coverage")
+        con.execute("DELETE FROM raw.catalog_printed_gaps")
+        if gaps:
+            con.executemany("INSERT INTO raw.catalog_printed_gaps VALUES (?, ?, ?, ?, ?, ?)", gaps)
         if identities:
             con.executemany("INSERT INTO raw.catalog_identities VALUES (?, ?, ?, ?)", identities)
         if coverage:

@@ -147,3 +147,36 @@ def test_the_2011_threshold_break_warns_on_the_real_high_tech_counts(real):
     messages = real.failure_messages(uid)
     assert len(messages) == result["failures"] and all("2010 → 2011" in m for m in messages)
     assert by_name["industrial_enterprises_jump_at_2011"][1]["status"] == "pass"
+
+
+def test_dbt_reconciles_with_the_gaps_the_gate_documents(real):
+    """A total a yearbook really prints off its provinces is documented once, in printed_gaps of
+    the table's expectations file: the loader publishes that list to raw.catalog_printed_gaps and
+    dbt's national reconciliation reads it, so each documented national total carries its gap,
+    and the measured difference is that gap within the printed rounding."""
+    from agglo.ingest.catalog import load_catalog
+    from agglo.quality.rules import table_rules
+
+    documented = {
+        (t.table_id, year, indicator, total, gap)
+        for t in load_catalog()
+        for (year, _industry, indicator, total), gap in table_rules(t).printed_gaps.items()
+    }
+    published = real.query(
+        "select table_id, data_year, indicator, aggregate_code, gap from raw.catalog_printed_gaps"
+    )
+    assert set(published.itertuples(index=False, name=None)) == documented
+    national = {d for d in documented if d[3] == "national"}
+    assert len(national) >= 10  # R&D personnel, funding and spending tables, 2010 and 2022
+
+    rows = real.query(
+        "select table_id, data_year, indicator, difference_std, documented_gap_std, tolerance_std,"
+        " known_misprint from intermediate.int_national_totals_reconciled"
+        " where known_misprint is not null"
+    )
+    assert {(r.table_id, r.data_year, r.indicator) for r in rows.itertuples()} == {
+        d[:3] for d in national
+    }
+    off = (rows["difference_std"] - rows["documented_gap_std"]).abs() > rows["tolerance_std"]
+    assert not off.any(), rows[off]
+    assert rows["known_misprint"].str.startswith("printed_gaps of expectations/").all()

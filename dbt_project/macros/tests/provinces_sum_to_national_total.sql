@@ -1,8 +1,8 @@
 {#- On int_national_totals_reconciled: the provinces (plus the out-of-scope regions the printed 全国
     covers) must sum to the printed national total within the printed rounding. One failing row
     per table × year × industry × indicator. known_misprints: 'exclude' (default) leaves out the
-    totals listed in the seed ref_known_misprints whose difference stays within the difference
-    stated there; 'only' lists just those (run with severity warn, so that a known misprint is
+    totals documented in printed_gaps (raw.catalog_printed_gaps) whose difference is still the
+    documented gap; 'only' lists just those (run with severity warn, so that a known misprint is
     reported at every build without failing it). -#}
 {% test provinces_sum_to_national_total(model, known_misprints='exclude') %}
 {{ config(store_failures=true, schema='test_failures') }}

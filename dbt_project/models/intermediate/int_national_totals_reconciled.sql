@@ -6,9 +6,10 @@
 -- reconciliation_relative_tolerance (dbt_project.yml) of the total; the load gate applies the same.
 -- Where the printed 全国 also covers out-of-scope regions (Hong Kong, Macao, Taiwan in the patent
 -- tables; the catalog's national_total_includes, in raw.catalog_national_total_coverage), their
--- rows are added to the provinces' sum. Known misprints of a printed total (seed
--- ref_known_misprints, each with the difference it is known to have) are flagged is_known_misprint
--- instead of failing.
+-- rows are added to the provinces' sum. A total the yearbook really prints off its provinces,
+-- documented with its measured gap in printed_gaps of expectations/<table_id>.yml (published to
+-- raw.catalog_printed_gaps, the list the load gate reads), is flagged is_known_misprint instead of
+-- failing while its difference is still that gap, within the rounding.
 with records as (
     select * from {{ ref('int_records_current') }}
     where unit_printed in (
@@ -93,14 +94,14 @@ final as (
             and printed.industry_code is not distinct from provinces.industry_code
 ),
 
-known_misprints as (
+printed_gaps as (
     select
         table_id,
         data_year,
+        industry_code,
         indicator,
-        max_abs_difference,
-        description
-    from {{ ref('ref_known_misprints') }}
+        gap
+    from {{ source('raw', 'catalog_printed_gaps') }}
     where aggregate_code = 'national'
 ),
 
@@ -108,18 +109,26 @@ flagged as (
     select
         final.*,
         abs(final.difference_std) <= final.tolerance_std as is_within_rounding,
-        known_misprints.max_abs_difference * final.unit_std_factor as known_misprint_tolerance_std,
-        known_misprints.description as known_misprint
+        printed_gaps.gap * final.unit_std_factor as documented_gap_std,
+        'printed_gaps of expectations/' || final.table_id || '.yml: gap '
+        || cast(printed_gaps.gap as varchar) || ' ' || final.unit_printed as known_misprint
     from final
-    left join known_misprints
+    left join printed_gaps
         on
-            final.table_id = known_misprints.table_id
-            and final.data_year = known_misprints.data_year
-            and final.indicator = known_misprints.indicator
+            final.table_id = printed_gaps.table_id
+            and final.data_year = printed_gaps.data_year
+            and final.indicator = printed_gaps.indicator
+            -- no industry: the gap of a table the yearbook prints for one series only
+            and (
+                printed_gaps.industry_code is null
+                or final.industry_code = printed_gaps.industry_code
+            )
 )
 
 select
     * exclude (unit_std_factor),
     not is_within_rounding
-    and coalesce(abs(difference_std) <= known_misprint_tolerance_std, false) as is_known_misprint
+    and coalesce(
+        abs(difference_std - documented_gap_std) <= tolerance_std, false
+    ) as is_known_misprint
 from flagged
