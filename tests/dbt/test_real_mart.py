@@ -1,10 +1,9 @@
 """The real mart on the real downloads: every file of ../shared/yearbooks/ loaded, dbt built.
 
 Every real file is loaded by the real loader into a temporary warehouse (the demo is not mixed
-in), ``dbt build`` runs every model and test on it, and marts.fct_innovation_indicators is checked
-against cells read by hand from the files. Until the vintages work lands, the loader rejects three
-files (a second edition of rd-intensity, the .xlsx copy of hightech-operation 2010, and
-rd-funding-source 2012 with its misprinted '368633!' cell); every other file must load.
+in) and must pass the gate (second editions, the .xlsx copy of an .xls and scan-misread cells
+included), ``dbt build`` runs every model and test on it, and marts.fct_innovation_indicators is
+checked against cells read by hand from the files.
 """
 
 from __future__ import annotations
@@ -17,13 +16,6 @@ from dbt_support import DbtRun, dbt_build
 from agglo import paths, pipeline
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-# files the loader may still refuse (see the module docstring); any other rejection fails
-MAY_BE_REJECTED = {
-    "hightech-operation/2010.xlsx",
-    "rd-funding-source/2012.xls",
-    "rd-intensity/2021.xls",
-}
 
 
 def _real_dir() -> Path:
@@ -38,10 +30,8 @@ def real(tmp_path_factory) -> DbtRun:
     work = tmp_path_factory.mktemp("real")
     path = work / "real.duckdb"
     report = pipeline.load_paths([_real_dir()], warehouse=path, progress=False)
-    rejected = {
-        "/".join(Path(o.path).parts[-2:]) for o in report.outcomes if o.status == "rejected"
-    }
-    assert rejected <= MAY_BE_REJECTED, report.summary()
+    rejected = [o.path for o in report.outcomes if o.status == "rejected"]
+    assert rejected == [], report.summary()
     run = dbt_build(path, work)
     assert run.returncode == 0, run.output[-4000:]
     return run
