@@ -252,8 +252,7 @@ def estimate(
         [f.estimates for f in fits.values() if len(f.estimates)] or [_EMPTY], ignore_index=True
     )
     models = pd.concat([f.models for f in fits.values()], ignore_index=True)
-    hashes = sorted({f.sample.data_hash for f in fits.values() if f.sample is not None})
-    data_hash = hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+    data_hash = run_data_hash(f.sample.data_hash for f in fits.values() if f.sample is not None)
     if run_id is None:
         key = json.dumps([spec.hash, data_hash, list(numbers)])
         run_id = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -269,6 +268,12 @@ def estimate(
         package_versions=package_versions(),
         fits=fits,
     )
+
+
+def run_data_hash(sample_hashes: Iterable[str]) -> str:
+    """A run's data hash: SHA-256 over its distinct sample hashes, sorted (so the same samples
+    give the same hash whatever the order of the columns)."""
+    return hashlib.sha256("\n".join(sorted(set(sample_hashes))).encode()).hexdigest()
 
 
 def fit_column(panel: pd.DataFrame, column: Column) -> Fit:

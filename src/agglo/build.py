@@ -24,7 +24,6 @@ is fitted again only when the samples it would use differ from its stored run's
 
 from __future__ import annotations
 
-import hashlib
 import os
 import resource
 import subprocess
@@ -203,12 +202,12 @@ def estimate_if_present(warehouse: Path, spec_path: Path, refit: bool = True) ->
 
 def current_run(con, spec) -> str | None:
     """The stored run of ``spec`` (same spec hash, all its tables) whose data hash is that of the
-    samples the panel gives now, or None. The data hash is computed as ``estimation.run.estimate``
-    computes it (SHA-256 over the sorted sample hashes); a run with a fit that failed after its
-    sample was built hashed fewer samples, so it never matches and is fitted again. Code and
-    package versions are the caller's to compare (:mod:`agglo.inputs`)."""
+    samples the panel gives now, or None (the data hash of :func:`estimation.run.run_data_hash`;
+    a run with a fit that failed after its sample was built hashed fewer samples, so it never
+    matches and is fitted again). Code and package versions are the caller's to compare
+    (:mod:`agglo.inputs`)."""
     from estimation.errors import EstimationError
-    from estimation.run import read_panel
+    from estimation.run import read_panel, run_data_hash
     from estimation.sample import build_sample
 
     try:
@@ -228,8 +227,7 @@ def current_run(con, spec) -> str | None:
             hashes.add(build_sample(panel, column).data_hash)
         except (EstimationError, ValueError):
             continue  # estimate() records the fit as failed, with no sample hash
-    data_hash = hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest()
-    return row[0] if data_hash == row[1] else None
+    return row[0] if run_data_hash(hashes) == row[1] else None
 
 
 def estimate_all(warehouse: Path, refit: bool = True) -> tuple[str, bool]:
