@@ -243,8 +243,9 @@ def estimate_all(warehouse: Path, refit: bool = True) -> tuple[str, bool]:
 
 
 #: Input groups (agglo.inputs.GROUPS) whose change makes dbt rebuild every node and every spec be
-#: fitted again: the SQL, the catalog rules the loader publishes for dbt, the code, the tools.
-_EVERYTHING_GROUPS = {"dbt project", "catalog", "code", "packages", "options"}
+#: fitted again: the SQL, the catalog and expectations rules the loader publishes for dbt
+#: (raw.catalog_*, printed gaps included), the code, the tools.
+_EVERYTHING_GROUPS = {"dbt project", "catalog", "expectations", "code", "packages", "options"}
 
 #: dbt nodes to rebuild when only raw data changed: everything downstream of the ``raw`` source
 #: with its tests (and the tests joining it to seeds); not the seeds, the models reading seeds
