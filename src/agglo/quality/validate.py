@@ -123,9 +123,9 @@ def _file_result(
     own = [i - first for i in index]
     values = _values(frame, e, index)
     counts = Counter(str(v) for v in values)
-    first = {}
+    shown: dict[str, object] = {}  # each distinct value as first met, for GE's counts list
     for v in values:
-        first.setdefault(str(v), v)
+        shown.setdefault(str(v), v)
     return {
         "element_count": n,
         "unexpected_count": k,
@@ -137,7 +137,7 @@ def _file_result(
         "unexpected_percent_total": 100 * k / n if n else None,
         "unexpected_percent_nonmissing": 100 * k / nonmissing if nonmissing else None,
         "partial_unexpected_counts": [
-            {"value": first[v], "count": c} for v, c in counts.most_common(PARTIAL)
+            {"value": shown[v], "count": c} for v, c in counts.most_common(PARTIAL)
         ],
         "partial_unexpected_index_list": own[:PARTIAL],
         "unexpected_list": values,
