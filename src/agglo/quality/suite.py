@@ -222,14 +222,21 @@ class Planned:
     expectation are those with ``pair == indicator``).
     """
 
-    frame: str
     check: str
     severity: str
-    key: str  # of EXPECTATIONS
     description: str
     bound: str | None = None
     indicator: str | None = None
     meta: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The shared expectation of :data:`EXPECTATIONS` it reads its outcome from."""
+        return f"{self.check}.{self.bound}" if self.bound else self.check
+
+    @property
+    def frame(self) -> str:
+        return BY_KEY[self.key].frame
 
     @property
     def label(self) -> str:
@@ -245,16 +252,13 @@ def build_suite(rules: TableRules) -> list[Planned]:
     provinces = table.row_key == "province"
 
     def add(check, description, bound=None, indicator=None):
-        key = f"{check}.{bound}" if bound else check
         severity = rules.severity(check)
         meta = {"check": check, "severity": severity, "description": description}
         if indicator:
             meta["indicator"] = indicator
         if bound:
             meta["bound"] = bound
-        plan.append(
-            Planned(BY_KEY[key].frame, check, severity, key, description, bound, indicator, meta)
-        )
+        plan.append(Planned(check, severity, description, bound, indicator, meta))
 
     def bounds(check: str, what_is: str) -> None:
         for what in ("min", "max"):
