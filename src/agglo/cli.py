@@ -87,25 +87,14 @@ def configure_logging() -> None:
     root.setLevel(logging.INFO)
 
 
-def __getattr__(name: str):
-    """``INSPECT_COLUMNS`` (the columns `agglo inspect` prints), imported on first use: the parser
-    imports pandas, which a no-change ``agglo build`` never needs."""
-    if name == "INSPECT_COLUMNS":
-        from agglo.ingest.parse import RECORD_COLUMNS
-
-        return RECORD_COLUMNS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from agglo.ingest.parse import RECORD_COLUMNS as INSPECT_COLUMNS
-    from agglo.ingest.parse import parse_file
+    from agglo.ingest.parse import RECORD_COLUMNS, parse_file
 
     result = parse_file(Path(args.file), table_id=args.table)
     records = result.records
     if args.provinces_only:
         records = records[records["entity_kind"] == "province"]
-    records = records[INSPECT_COLUMNS]
+    records = records[RECORD_COLUMNS]
     if args.format == "json":
         sys.stdout.write(records.to_json(orient="records", force_ascii=False, indent=1))
         sys.stdout.write("\n")

@@ -16,7 +16,7 @@ import msoffcrypto
 import pandas as pd
 import pytest
 
-from agglo.cli import INSPECT_COLUMNS, main
+from agglo.cli import main
 from agglo.errors import LayoutError
 from agglo.ingest.catalog import load_catalog
 from agglo.ingest.parse import RECORD_COLUMNS, parse_file, parse_sheets
@@ -515,7 +515,7 @@ def test_inspect_csv(yearbooks_dir, capsys):
     path = yearbooks_dir / "st-yearbook" / "hightech-operation" / "2015.xls"
     assert main(["inspect", str(path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split(",") == INSPECT_COLUMNS
+    assert lines[0].split(",") == RECORD_COLUMNS
     assert len(lines) == 1 + 36 * 4
     expected = "st_hightech_operation,st,2015,province,11,,北京,T,enterprises,805.0,个,805,,"
     assert expected in lines[6]
@@ -526,7 +526,7 @@ def test_inspect_json_provinces_only(yearbooks_dir, capsys):
     assert main(["inspect", str(path), "--format", "json", "--provinces-only"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 31 * 14
-    assert list(rows[0]) == INSPECT_COLUMNS
+    assert list(rows[0]) == RECORD_COLUMNS
     beijing = next(r for r in rows if r["source_cell"] == "C12")
     assert beijing["province_code"] == "11" and beijing["value"] == 261
 
