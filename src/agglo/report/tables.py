@@ -103,6 +103,18 @@ def _merged_terms(lists: Iterable[Sequence[str]]) -> list[str]:
     return order
 
 
+def column_head(column, regions: set) -> str:
+    """``FE east`` / ``3SLS T1``: the estimator and what the table's columns differ by (the
+    region when they span several, else the industry)."""
+    sample = column.sample_industry if len(regions) == 1 else column.sample_region
+    return f"{ESTIMATOR_LABELS[column.estimator]} {sample}"
+
+
+def coefficient_cells(row: pd.Series) -> list[str]:
+    """Our coefficient with its stars, and its statistic in parentheses below it."""
+    return [f"{row['coef']:.3f}{stars_text(row['stars'])}", f"({row['stat']:.2f})"]
+
+
 def table_grid(
     number: int,
     estimates: pd.DataFrame,
@@ -135,8 +147,7 @@ def table_grid(
     basis: dict[str, pd.Series | None] = {}
     caveats = PaperCaveats()
     for c in table.columns:
-        sample = c.sample_industry if len(regions) == 1 else c.sample_region
-        head = f"{ESTIMATOR_LABELS[c.estimator]} {sample}"
+        head = column_head(c, regions)
         e = est[est["column_id"] == c.column_id].set_index("term")
         m = mod[mod["column_id"] == c.column_id]
         m = m.iloc[0] if len(m) else None
@@ -145,8 +156,7 @@ def table_grid(
         ours, paper = [], []
         for t in terms:
             if t in e.index:
-                r = e.loc[t]
-                ours += [f"{r['coef']:.3f}{stars_text(r['stars'])}", f"({r['stat']:.2f})"]
+                ours += coefficient_cells(e.loc[t])
             else:
                 blank = "failed" if failed else (NOT_RUN if m is None else "")
                 ours += [blank if t in c.reported_equation.terms else "", ""]
@@ -247,16 +257,14 @@ def ours_grid(
     notes: list[str] = []
     basis: dict[str, pd.Series | None] = {}
     for i, c in enumerate(table.columns, start=1):
-        sample = c.sample_industry if len(regions) == 1 else c.sample_region
-        head = f"{ESTIMATOR_LABELS[c.estimator]} {sample}"
+        head = column_head(c, regions)
         e = est[est["column_id"] == c.column_id].set_index("term")
         m = mod[mod["column_id"] == c.column_id]
         m = m.iloc[0] if len(m) else None
         cells: list[str] = []
         for t in terms:
             if t in e.index:
-                r = e.loc[t]
-                cells += [f"{r['coef']:.3f}{stars_text(r['stars'])}", f"({r['stat']:.2f})"]
+                cells += coefficient_cells(e.loc[t])
             elif t in c.reported_equation.terms:
                 cells += [NOT_RUN if m is None else "failed" if m["status"] != "ok" else "", ""]
             else:
